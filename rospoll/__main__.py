@@ -1,0 +1,5 @@
+"""``python -m rospoll``."""
+
+from rospoll.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""4 · Attribution: who made which change. Pure: no I/O."""

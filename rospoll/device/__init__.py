@@ -1,0 +1,1 @@
+"""2 · Device I/O: every netmiko call lives here."""

@@ -1,0 +1,1 @@
+"""1 · Inventory: Ansible-style YAML to Device records."""

@@ -1,0 +1,1 @@
+"""6 · Notify: rendering (pure) and sending (I/O) of mails and reports."""

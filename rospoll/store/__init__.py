@@ -1,0 +1,1 @@
+"""5 · Store: git backups, change journal, per-user records."""
