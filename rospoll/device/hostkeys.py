@@ -1,0 +1,133 @@
+"""SSH host-key pinning: trust on first use, refuse a changed key.
+
+The pins live in one OpenSSH-format ``known_hosts`` file in the data folder, keyed as
+OpenSSH does (``host`` on port 22, else ``[host]:port``), so ``ssh-keygen -F`` reads it.
+The first connection to a router pins its key; a different key later raises
+:class:`~rospoll.errors.HostKeyChangedError` naming the router and both fingerprints,
+before any password is sent. ``rospoll hostkey accept ROUTER`` forgets the old pin.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+from pathlib import Path
+
+import paramiko
+
+from rospoll.errors import HostKeyChangedError, StoreError
+
+
+def host_id(host: str, port: int) -> str:
+    """The name OpenSSH files a host key under."""
+    return host if port == 22 else f"[{host}]:{port}"
+
+
+def fingerprint(key: paramiko.PKey) -> str:
+    """``SHA256:…``, as ``ssh-keygen -l`` prints it."""
+    return str(key.fingerprint)
+
+
+class KnownHosts:
+    """A thread-safe known_hosts file; every change is written atomically."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def _read(self) -> dict[str, tuple[str, str]]:
+        pins: dict[str, tuple[str, str]] = {}
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return pins
+        for line in text.splitlines():
+            parts = line.split()
+            if len(parts) >= 3 and not line.startswith("#"):
+                pins[parts[0]] = (parts[1], parts[2])
+        return pins
+
+    def _write(self, pins: dict[str, tuple[str, str]]) -> None:
+        text = "".join(f"{name} {kind} {blob}\n" for name, (kind, blob) in sorted(pins.items()))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StoreError(f"cannot write {self.path}: {exc}") from exc
+
+    def get(self, name: str) -> paramiko.PKey | None:
+        """The pinned key for ``name`` (see :func:`host_id`), if any."""
+        with self._lock:
+            entry = self._read().get(name)
+        if entry is None:
+            return None
+        kind, blob = entry
+        return paramiko.PKey.from_type_string(kind, base64.b64decode(blob))
+
+    def pin(self, name: str, key: paramiko.PKey) -> None:
+        """Pin ``key`` for ``name`` unless a key is pinned already."""
+        with self._lock:
+            pins = self._read()
+            if name not in pins:
+                pins[name] = (key.get_name(), key.get_base64())
+                self._write(pins)
+
+    def forget(self, name: str) -> bool:
+        """Drop the pin for ``name``; True when there was one."""
+        with self._lock:
+            pins = self._read()
+            if pins.pop(name, None) is None:
+                return False
+            self._write(pins)
+            return True
+
+
+class PinningPolicy(paramiko.MissingHostKeyPolicy):
+    """paramiko policy: pin an unknown key; refuse a key of another type than the pinned one.
+
+    A pinned key of the same type that differs is refused by paramiko itself
+    (``BadHostKeyException``), which :class:`PinningClient` turns into our error.
+    """
+
+    def __init__(self, known: KnownHosts, device: str) -> None:
+        self.known = known
+        self.device = device
+
+    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
+        pinned = self.known.get(hostname)
+        if pinned is not None:
+            raise HostKeyChangedError(
+                self.device, known=fingerprint(pinned), offered=fingerprint(key)
+            )
+        self.known.pin(hostname, key)
+
+
+class PinningClient(paramiko.SSHClient):
+    """An SSHClient that checks the router's key against the pins before authenticating."""
+
+    def __init__(self, known: KnownHosts, device: str, host: str, port: int) -> None:
+        super().__init__()
+        self.device = device
+        pinned = known.get(host_id(host, port))
+        if pinned is not None:
+            self.get_host_keys().add(host_id(host, port), pinned.get_name(), pinned)
+        self.set_missing_host_key_policy(PinningPolicy(known, device))
+
+    def connect(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+        try:
+            super().connect(*args, **kwargs)  # type: ignore[arg-type]
+        except paramiko.BadHostKeyException as exc:
+            self.close()
+            raise HostKeyChangedError(
+                self.device, known=fingerprint(exc.expected_key), offered=fingerprint(exc.key)
+            ) from exc
+        except HostKeyChangedError:
+            self.close()
+            raise

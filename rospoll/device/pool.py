@@ -1,0 +1,64 @@
+"""Run one task per device on a bounded thread pool; a failed device is a result, not a crash."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from rospoll.errors import DeviceError, RospollError
+from rospoll.inventory import Device
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What a task gave for one device: ``value`` or ``error`` (a one-line reason)."""
+
+    device: Device
+    value: T | None = None
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+
+def run_each(
+    devices: Iterable[Device],
+    task: Callable[[Device], T],
+    *,
+    workers: int,
+    on_done: Callable[[Outcome[T]], None] | None = None,
+) -> list[Outcome[T]]:
+    """Run ``task`` for every device, at most ``workers`` at once; outcomes in device order.
+
+    A :class:`RospollError` becomes the outcome's error text; any other exception too,
+    logged with its traceback, so one broken router never stops the others.
+    """
+
+    def guarded(device: Device) -> Outcome[T]:
+        try:
+            outcome: Outcome[T] = Outcome(device, value=task(device))
+        except DeviceError as exc:
+            outcome = Outcome(device, error=exc.message)
+        except RospollError as exc:
+            outcome = Outcome(device, error=str(exc))
+        except Exception as exc:
+            log.exception("%s: unexpected error", device.name)
+            outcome = Outcome(device, error=f"unexpected error: {exc!r}")
+        if on_done is not None:
+            on_done(outcome)
+        return outcome
+
+    device_list = list(devices)
+    if not device_list:
+        return []
+    with ThreadPoolExecutor(
+        max_workers=max(1, min(workers, len(device_list))), thread_name_prefix="rospoll"
+    ) as pool:
+        return list(pool.map(guarded, device_list))

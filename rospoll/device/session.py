@@ -1,0 +1,210 @@
+"""RouterSession: one SSH session to one router, through netmiko. All netmiko calls live here.
+
+    with RouterSession(device, known_hosts=KnownHosts(path)) as session:
+        print(session.identity, session.version)
+        text = session.export()          # show-sensitive on v7, plain on v6
+
+netmiko and paramiko exceptions are translated here into :mod:`rospoll.errors` types that
+name the router. Passwords never reach a log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import paramiko
+from netmiko.exceptions import (
+    NetmikoAuthenticationException,
+    NetmikoTimeoutException,
+    ReadException,
+    ReadTimeout,
+)
+from netmiko.mikrotik.mikrotik_ssh import MikrotikRouterOsSSH
+
+from rospoll.device.hostkeys import KnownHosts, PinningClient
+from rospoll.errors import (
+    AuthError,
+    CommandTimeout,
+    ConnectError,
+    DeviceError,
+)
+from rospoll.inventory import Device
+
+log = logging.getLogger(__name__)
+
+_PROMPT_LINE = re.compile(r"^\[[^\]\r\n]*@[^\]\r\n]*\]")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[@-Z\\-_]")
+_VERSION = re.compile(r"^\s*version:\s*(\S+)", re.MULTILINE)
+_IDENTITY = re.compile(r"^\s*name:\s*(.*?)\s*$", re.MULTILINE)
+
+
+def clean_output(text: str) -> str:
+    """Drop what the terminal adds around a command's output.
+
+    Removes ANSI escapes, carriage returns, prompt/echo/repaint lines (RouterOS output
+    never starts a line with ``[user@identity]``), trailing spaces, and blank lines at
+    either end. Lines inside are kept as they are.
+    """
+    lines = []
+    for raw in _ANSI.sub("", text).replace("\r", "").split("\n"):
+        line = raw.rstrip()
+        if _PROMPT_LINE.match(line):
+            continue
+        lines.append(line)
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def major_version(version: str) -> int:
+    """6 for ``6.49.10``, 7 for ``7.16rc2``; 0 when unreadable."""
+    match = re.match(r"(\d+)", version)
+    return int(match.group(1)) if match else 0
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """What a session learnt about the router when it opened."""
+
+    identity: str
+    version: str
+
+
+class _Driver(MikrotikRouterOsSSH):  # type: ignore[misc]
+    """netmiko's RouterOS driver with pinned host keys."""
+
+    def __init__(self, *, rospoll_known: KnownHosts, rospoll_device: str, **kwargs: Any) -> None:
+        self._rospoll_known = rospoll_known
+        self._rospoll_device = rospoll_device
+        super().__init__(**kwargs)
+
+    def _build_ssh_client(self) -> paramiko.SSHClient:
+        return PinningClient(self._rospoll_known, self._rospoll_device, self.host, self.port)
+
+
+class RouterSession:
+    """An interactive SSH session to one router; open on construction's ``open()``."""
+
+    def __init__(self, device: Device, *, known_hosts: KnownHosts) -> None:
+        self.device = device
+        self.known_hosts = known_hosts
+        self._conn: Any = None
+        self.info: SessionInfo | None = None
+
+    # lifecycle -----------------------------------------------------------------
+    def open(self) -> SessionInfo:
+        """Connect, log in and read identity and version."""
+        dev = self.device
+        params: dict[str, Any] = {
+            "device_type": "mikrotik_routeros",
+            "host": dev.host,
+            "port": dev.port,
+            "username": dev.user or "",
+            "password": dev.password or "",
+            "conn_timeout": dev.settings.connect_timeout_s,
+            "auth_timeout": dev.settings.connect_timeout_s,
+            "banner_timeout": dev.settings.connect_timeout_s,
+            "keepalive": int(dev.settings.keepalive_s),
+            "allow_agent": False,
+        }
+        if dev.private_key_file:
+            params.update(use_keys=True, key_file=str(dev.private_key_file))
+        try:
+            self._conn = _Driver(
+                rospoll_known=self.known_hosts, rospoll_device=dev.name, **params
+            )
+        except NetmikoAuthenticationException as exc:
+            raise AuthError(dev.name, f"login refused for user {dev.user!r}") from exc
+        except NetmikoTimeoutException as exc:
+            raise ConnectError(dev.name, _reason(exc, dev.host, dev.port)) from exc
+        except (OSError, EOFError, paramiko.SSHException, ValueError) as exc:
+            raise ConnectError(dev.name, f"cannot connect to {dev.host}:{dev.port}: {exc}") from exc
+        resource = self.run("/system resource print")
+        version_match = _VERSION.search(resource)
+        identity_match = _IDENTITY.search(self.run("/system identity print"))
+        if version_match is None:
+            self.close()
+            raise DeviceError(dev.name, "no version in /system resource print")
+        self.info = SessionInfo(
+            identity=identity_match.group(1) if identity_match else "",
+            version=version_match.group(1),
+        )
+        return self.info
+
+    def close(self) -> None:
+        """Send ``quit`` and close; never raises."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.disconnect()
+            except Exception:  # closing must not hide the error that led here
+                log.debug("%s: error while closing", self.device.name, exc_info=True)
+
+    def __enter__(self) -> RouterSession:
+        self.open()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # commands ------------------------------------------------------------------
+    @property
+    def identity(self) -> str:
+        return self.info.identity if self.info else ""
+
+    @property
+    def version(self) -> str:
+        return self.info.version if self.info else ""
+
+    def run(self, command: str, *, timeout_s: float = 30.0) -> str:
+        """Run one command and return its cleaned output.
+
+        Raises :class:`CommandTimeout` when the prompt does not come back in time, and
+        :class:`ConnectError` when the session drops.
+        """
+        if self._conn is None:
+            raise ConnectError(self.device.name, "session is not open")
+        try:
+            out = self._conn.send_command(command, read_timeout=timeout_s)
+        except ReadTimeout as exc:
+            raise CommandTimeout(
+                self.device.name, f"{command!r} did not finish within {timeout_s:g} s"
+            ) from exc
+        except (ReadException, OSError, EOFError, paramiko.SSHException) as exc:
+            raise ConnectError(self.device.name, f"session lost during {command!r}: {exc}") from exc
+        return clean_output(str(out))
+
+    def export(self) -> str:
+        """The full configuration: ``/export show-sensitive`` on v7, ``/export`` on v6.
+
+        v6 shows secrets by default and rejects ``show-sensitive``; v7 hides them unless
+        asked. The result still has to pass the config model's validation.
+        """
+        command = "/export show-sensitive" if major_version(self.version) >= 7 else "/export"
+        return self.run(command, timeout_s=self.device.settings.export_timeout_s)
+
+    def history(self) -> str:
+        """``/system history print detail``: who did which undoable action."""
+        return self.run("/system history print detail")
+
+
+def _reason(exc: BaseException, host: str, port: int) -> str:
+    """One line out of netmiko's multi-line connection errors."""
+    text = str(exc)
+    if "DNS failure" in text:
+        return f"host name {host!r} not resolvable"
+    if "TCP connection to device failed" in text:
+        return f"cannot connect to {host}:{port} (refused, filtered or unreachable)"
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return f"cannot connect to {host}:{port}: {lines[-1] if lines else 'timeout'}"
