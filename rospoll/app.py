@@ -1,4 +1,4 @@
-"""Wiring shared by the commands: where the data files of an inventory live."""
+"""Wiring shared by the commands: where an inventory's data and state files live."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from rospoll.device.hostkeys import KnownHosts
 from rospoll.inventory import Inventory
 
 
-def known_hosts_path(inventory: Inventory) -> Path:
-    """The pinned SSH host keys: ``known_hosts`` beside the backups folder."""
-    return inventory.backup_dir.parent / "known_hosts"
+def state_dir(inventory: Inventory) -> Path:
+    """rospoll's own bookkeeping (host-key pins, lock, seen history): ``.rospoll/`` beside the inventory."""
+    return inventory.path.parent / ".rospoll"
 
 
 def known_hosts(inventory: Inventory) -> KnownHosts:
-    """The host-key pins for this inventory's routers."""
-    return KnownHosts(known_hosts_path(inventory))
+    """The pinned SSH host keys of this inventory's routers."""
+    return KnownHosts(state_dir(inventory) / "known_hosts")
