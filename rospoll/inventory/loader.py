@@ -118,7 +118,8 @@ def read_yaml(path: Path) -> Any:
         line = f":{mark.line + 1}" if mark is not None else ""
         parts = [p for p in (exc.context, exc.problem) if p]
         message = " ".join(" ".join(parts).split()) or "invalid YAML"
-        raise InventoryError(f"YAML syntax: {message}", where=f"{path}{line}") from None
+        kind = "YAML" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax"
+        raise InventoryError(f"{kind}: {message}", where=f"{path}{line}") from None
     except yaml.YAMLError as exc:
         message = " ".join(str(exc).split())
         raise InventoryError(f"YAML syntax: {message}", where=str(path)) from None
@@ -241,9 +242,11 @@ class _Parser:
     def _link(self, parent: str, child: str, line: int) -> None:
         if child == "all":
             raise self._error(line, f"group 'all' cannot be a child of {parent!r}")
-        if child == parent or child in self._ancestors(parent):
+        if child == parent:
+            raise self._error(line, f"children cycle: group {child!r} cannot be its own child")
+        if child in self._ancestors(parent):
             raise self._error(
-                line, f"children cycle: group {child!r} is an ancestor of {parent!r}"
+                line, f"children cycle: {child!r} cannot be a child of {parent!r}, it is its ancestor"
             )
         if child not in self.groups[parent].children:
             self.groups[parent].children.append(child)

@@ -157,6 +157,8 @@ def _folder(value: Any, base: Path) -> Path:
 def _shown(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return f"a {type(value).__name__}"
+    if isinstance(value, str):
+        return repr(value)
     return f"{type(value).__name__} {value!r}"
 
 
