@@ -1,0 +1,167 @@
+"""Item identity: which arguments name an item in each section (kept as data).
+
+Rules, in order, for one section:
+
+1. ``set [ find … ]``, ``set <name>``, ``set <number>``: the selector as printed;
+   a singleton ``set`` without selector: the empty key (the section itself);
+2. ``add``: the first alternative of ``NATURAL_KEYS`` (fnmatch patterns, default
+   ``name``) whose arguments are all present, e.g. ``list=x address=10.0.0.1``;
+3. otherwise ``comment=…`` when that comment is unique among such items;
+4. otherwise a hash of the whole command (``@…``): the diff pairs such items by position in
+   ``ORDERED_SECTIONS`` and reports moves there.
+
+A key seen again in the same section gets ``~2``, ``~3`` … (duplicates are real).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from fnmatch import fnmatchcase
+from functools import lru_cache
+
+from rospoll.config.model import Item
+from rospoll.config.syntax import quote_value, render_arguments
+
+# (section pattern, alternatives); each alternative is a comma-separated argument list.
+# Started from routeros-diff 0.5.3's table, extended for lists, members and records.
+NATURAL_KEYS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("/interface ethernet", ("default-name", "name")),
+    ("/ip address", ("address",)),
+    ("/ipv6 address", ("address",)),
+    ("/ip dhcp-server network", ("address",)),
+    ("/ip dhcp-server lease", ("mac-address,server", "mac-address", "client-id", "address")),
+    ("/ip arp", ("address",)),
+    ("/ip dhcp-client", ("interface",)),
+    ("/ipv6 dhcp-client", ("interface",)),
+    ("/ipv6 nd", ("interface",)),
+    ("/ipv6 nd prefix", ("prefix,interface", "interface")),
+    ("/interface bridge port", ("bridge,interface", "interface")),
+    ("/interface bridge vlan", ("bridge,vlan-ids",)),
+    ("/interface list member", ("list,interface",)),
+    ("/ip firewall address-list", ("list,address",)),
+    ("/ipv6 firewall address-list", ("list,address",)),
+    ("/ip dns static", ("name,type,address", "name,address", "name,type", "name", "regexp")),
+    ("/ip route", ("dst-address,routing-table,gateway", "dst-address,gateway", "dst-address")),
+    ("/ipv6 route", ("dst-address,routing-table,gateway", "dst-address,gateway", "dst-address")),
+    ("/routing ospf interface", ("interface",)),
+    ("/routing ospf-v3 interface", ("interface",)),
+    ("/routing ospf network", ("network",)),
+    ("/routing ospf-v3 network", ("network",)),
+    ("/routing ospf interface-template", ("interfaces,area", "networks,area", "area")),
+    ("/mpls ldp interface", ("interface",)),
+    ("/ip hotspot ip-binding", ("mac-address", "address")),
+    ("/interface wireguard peers", ("public-key",)),
+    ("/ip ipsec identity", ("peer",)),
+    ("/ip ipsec policy", ("peer,src-address,dst-address", "src-address,dst-address")),
+    ("/interface wireless access-list", ("mac-address,interface", "mac-address")),
+    ("/caps-man access-list", ("mac-address,interface", "mac-address")),
+    ("*", ("name",)),
+)
+
+# Sections whose item order is configuration (first match wins); moves are reported here.
+ORDERED_SECTIONS: tuple[str, ...] = (
+    "/ip firewall filter", "/ip firewall nat", "/ip firewall mangle", "/ip firewall raw",
+    "/ip firewall calea", "/ipv6 firewall filter", "/ipv6 firewall nat",
+    "/ipv6 firewall mangle", "/ipv6 firewall raw", "/routing filter rule", "/routing rule",
+    "/ip route rule", "/queue simple", "/queue tree", "/interface wireless access-list",
+    "/caps-man access-list", "/interface wifi access-list", "/interface wifiwave2 access-list",
+    "/ip hotspot walled-garden", "/ip hotspot walled-garden ip", "/ip proxy access",
+    "/ip firewall layer7-protocol",
+)  # fmt: skip
+
+
+@lru_cache(maxsize=1024)
+def key_spec(path: str) -> tuple[tuple[str, ...], ...]:
+    """Natural-key alternatives for ``path``, each a tuple of argument names."""
+    for pattern, alternatives in NATURAL_KEYS:
+        if fnmatchcase(path, pattern):
+            return tuple(tuple(alt.split(",")) for alt in alternatives)
+    return ()
+
+
+@lru_cache(maxsize=1024)
+def is_ordered(path: str) -> bool:
+    """True when the order of items in ``path`` is part of the configuration."""
+    return any(fnmatchcase(path, pattern) for pattern in ORDERED_SECTIONS)
+
+
+def _natural(args: Mapping[str, str], spec: tuple[tuple[str, ...], ...]) -> str | None:
+    for alternative in spec:
+        if all(name in args for name in alternative):
+            return " ".join(f"{name}={quote_value(args[name])}" for name in alternative)
+    return None
+
+
+def _content_key(command: str, selector: str | None, args: Mapping[str, str]) -> str:
+    text = f"{command} {selector or ''} {render_arguments(args)}"
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8)
+    return "@" + digest.hexdigest()
+
+
+def identify(path: str, raw: list[tuple[str, str | None, dict[str, str]]]) -> tuple[Item, ...]:
+    """Build the section's Items from ``(command, selector, args)`` triples, keyed."""
+    spec = key_spec(path)
+    keys: list[str | None] = []
+    comments: dict[str, int] = {}
+    for command, selector, args in raw:
+        key: str | None
+        if command == "set":
+            key = selector or ""
+        elif command == "add":
+            key = _natural(args, spec)
+            if key is None and "comment" in args:
+                comments[args["comment"]] = comments.get(args["comment"], 0) + 1
+        else:
+            key = _content_key(command, selector, args)
+        keys.append(key)
+    seen: dict[str, int] = {}
+    items = []
+    for position, ((command, selector, args), key) in enumerate(zip(raw, keys, strict=True)):
+        if key is None:
+            comment = args.get("comment")
+            if comment is not None and comments[comment] == 1:
+                key = f"comment={quote_value(comment)}"
+            else:
+                key = _content_key(command, selector, args)
+        count = seen.get(key, 0) + 1
+        seen[key] = count
+        if count > 1:
+            key = f"{key} ~{count}"
+        items.append(Item(path, key, command, selector, args, position))
+    return tuple(items)
+
+
+def find_expression(item: Item) -> str:
+    """How a revert command addresses ``item``: a ``[ find where … ]``, selector or ''."""
+    if item.command == "set":
+        return item.selector or ""
+    key = item.key.split(" ~", 1)[0]
+    if not item.is_keyed:
+        key = render_arguments(item.args)
+    return f"[ find where {key} ]"
+
+
+def label(item: Item) -> str:
+    """A human name for ``item``: "rule 'drop invalid'", "address 10.0.0.1/24", "#3"."""
+    ordered = is_ordered(item.section)
+    noun = "rule" if ordered else "item"
+    if item.command == "set":
+        if not item.selector:
+            return "settings"
+        return item.selector if item.selector.startswith("[") else f"{noun} {item.selector}"
+    key, _, dup = item.key.partition(" ~")
+    suffix = f" (copy {dup})" if dup else ""
+    if not item.is_keyed:
+        return f"{noun} #{item.position + 1}{suffix}"
+    if key.startswith("comment="):
+        return f"{noun} '{item.args['comment']}'{suffix}"
+    names = next(alt for alt in key_spec(item.section) if all(n in item.args for n in alt))
+    words = [_quoted(item.args[n]) for n in names]
+    if len(names) == 1:
+        return f"{names[0]} {words[0]}{suffix}"
+    return " ".join(f"{n}={w}" for n, w in zip(names, words, strict=True)) + suffix
+
+
+def _quoted(value: str) -> str:
+    return f"'{value}'" if not value or " " in value else value

@@ -1,0 +1,115 @@
+"""Turn raw ``/export`` output into logical lines plus header metadata.
+
+Usage: ``normalise_export(raw).lines`` gives one string per command, continuations joined.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rospoll.config.model import ExportMeta
+
+# Status annotations RouterOS prints inside exports that change without a config change
+# (routeros.md §2.5); regular expressions matched against the text after "#".
+TRANSIENT_COMMENTS: tuple[str, ...] = (
+    r"inactive time",
+    r"received packet from \S+ bad format",
+    r"poe-out status: .*",
+    r"Firmware upgraded successfully.*",
+    r"\S+ not ready",
+    r"Interface not active",
+    r".*please restart the device in order to apply the new setting.*",
+    r"managed by CAPsMAN.*",
+    r"channel: .*",
+    r"mode: .*, SSID: .*",
+    r"No IP address on interface",
+)
+
+HEADER = re.compile(r"#\s*(?P<date>.*?)\s*by RouterOS (?P<version>\S+)")
+_META_LINE = re.compile(r"#\s*(software id|system id|model|serial number)\s*=\s*(.*)")
+_META_FIELDS = {
+    "software id": "software_id", "system id": "system_id", "model": "model",
+    "serial number": "serial",
+}  # fmt: skip
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+_TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
+_CONTINUATION = re.compile(r"(?<!\\)((?:\\\\)*)\\\n[ \t]*")
+_PROMPT = re.compile(r"\[[^\]\n]*@[^\]\n]*\]")
+
+
+@dataclass(frozen=True, slots=True)
+class Normalised:
+    """An export reduced to what matters: metadata and logical lines (no header)."""
+
+    meta: ExportMeta | None
+    lines: tuple[str, ...]
+    ends_in_continuation: bool = False
+
+    def text(self) -> str:
+        """The normalised export as text: a date-less header, then the logical lines."""
+        head = self.meta.header_lines() if self.meta else []
+        return "\n".join([*head, *self.lines]) + "\n"
+
+
+def _compile(patterns: Iterable[str]) -> re.Pattern[str]:
+    return re.compile(r"#\s*(?:" + "|".join(f"(?:{p})" for p in patterns) + r")\s*")
+
+
+_DEFAULT_TRANSIENT = _compile(TRANSIENT_COMMENTS)
+
+
+def clean_text(text: str) -> str:
+    """LF line ends, no ANSI escapes, no trailing whitespace; continuations not joined."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
+    return _TRAILING.sub("", text)
+
+
+def normalise_export(text: str, *, transient: Iterable[str] | None = None) -> Normalised:
+    """Normalise raw export text; never raises (validation is ``validate_export``).
+
+    Joins ``\\`` continuations (also inside quoted strings, keeping ``\\_``), drops the
+    header block into ``meta``, prompt lines, blank lines and the ``transient`` comments
+    (default ``TRANSIENT_COMMENTS``).
+    """
+    drop = _DEFAULT_TRANSIENT if transient is None else _compile(transient)
+    text = clean_text(text)
+    body = text.rstrip("\n")
+    tail = len(body) - len(body.rstrip("\\"))
+    joined = _CONTINUATION.sub(r"\1", body)
+    meta: ExportMeta | None = None
+    fields: dict[str, str] = {}
+    lines: list[str] = []
+    in_header = False
+    for line in joined.split("\n"):
+        if not line or line.isspace():
+            continue
+        first = line[0]
+        if first == "#":
+            if in_header:
+                found = _META_LINE.fullmatch(line)
+                if found:
+                    fields[_META_FIELDS[found.group(1)]] = found.group(2)
+                    continue
+                if line.strip() == "#":
+                    continue
+            in_header = False
+            if meta is None and not lines:
+                header = HEADER.match(line)
+                if header:
+                    meta = ExportMeta(version=header.group("version"))
+                    in_header = True
+                    continue
+            if drop.fullmatch(line):
+                continue
+        elif first == "[" and _PROMPT.match(line):
+            continue
+        else:
+            in_header = False
+        lines.append(line)
+    if meta is not None and fields:
+        meta = ExportMeta(version=meta.version, **fields)
+    return Normalised(meta, tuple(lines), ends_in_continuation=tail % 2 == 1)
