@@ -246,7 +246,8 @@ class _Parser:
             raise self._error(line, f"children cycle: group {child!r} cannot be its own child")
         if child in self._ancestors(parent):
             raise self._error(
-                line, f"children cycle: {child!r} cannot be a child of {parent!r}, it is its ancestor"
+                line,
+                f"children cycle: {child!r} cannot be a child of {parent!r}, it is its ancestor",
             )
         if child not in self.groups[parent].children:
             self.groups[parent].children.append(child)
@@ -292,7 +293,7 @@ class _Parser:
                 host.var_lines[var] = var_line
 
 
-_PORT_SUFFIX = re.compile(r"^(?P<host>[^:\[\]]+|\[[^\]]*:[^\]]*\]):(?P<port>\d+)$")
+_BRACKETED_V6 = re.compile(r"\[(?P<host>[^\]]*:[^\]]*)\](?::(?P<port>\d+))?")
 _RANGE = re.compile(r"\[([^\]]*)\]")
 
 
@@ -303,14 +304,18 @@ def expand_host_pattern(pattern: str) -> tuple[list[str], int | None]:
     a port; ``rtr[01:03]`` the hosts rtr01, rtr02, rtr03 (``[a:c]`` and ``[1:9:2]`` also
     work). Raises ``ValueError`` on a malformed range.
     """
-    port: int | None = None
-    match = _PORT_SUFFIX.match(pattern)
-    if match:
-        pattern, port = match["host"], int(match["port"])
-        if pattern.startswith("[") and pattern.endswith("]") and ":" in pattern:
-            return [pattern[1:-1]], port
-    elif pattern.count(":") > 1 and "[" not in pattern:
+    v6 = _BRACKETED_V6.fullmatch(pattern)
+    if v6:
+        return [v6["host"]], int(v6["port"]) if v6["port"] else None
+    outside = _RANGE.sub("", pattern)  # colons inside [a:b] ranges are not a port
+    if outside.count(":") > 1:
         return [pattern], None  # a bare IPv6 address
+    port: int | None = None
+    head, colon, tail = pattern.rpartition(":")
+    if colon and ":" not in _RANGE.sub("", tail) and ":" in outside:
+        if not tail.isdigit():
+            raise ValueError(f"the port after ':' must be a number, found {tail!r}")
+        pattern, port = head, int(tail)
     return _expand_ranges(pattern), port
 
 

@@ -103,9 +103,7 @@ def merged_vars(
     raw: RawInventory, host: RawHost, depths: Mapping[str, int]
 ) -> tuple[dict[str, Any], dict[str, int]]:
     """The host's vars after Ansible precedence, and the line each winning value came from."""
-    groups = sorted(
-        host_groups(raw, host), key=lambda g: (depths[g], raw.groups[g].priority, g)
-    )
+    groups = sorted(host_groups(raw, host), key=lambda g: (depths[g], raw.groups[g].priority, g))
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}
     sources: list[RawGroup | RawHost] = [raw.groups["all"], *(raw.groups[g] for g in groups)]

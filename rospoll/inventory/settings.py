@@ -208,8 +208,10 @@ def check_setting_name(var: str) -> str | None:
     """A one-line complaint if ``var`` looks like a setting but is none, else ``None``."""
     if not var.startswith(PREFIX) or var in BY_VAR:
         return None
-    close = difflib.get_close_matches(var, list(BY_VAR), n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    # compare without the shared prefix, or every name looks alike
+    names = [known.removeprefix(PREFIX) for known in BY_VAR]
+    close = difflib.get_close_matches(var.removeprefix(PREFIX), names, n=1, cutoff=0.6)
+    hint = f"; did you mean {PREFIX + close[0]!r}?" if close else ""
     return f"unknown setting {var!r}{hint}"
 
 

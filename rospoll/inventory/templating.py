@@ -158,4 +158,3 @@ class Renderer:
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
-

@@ -18,7 +18,12 @@ CASES = [
     ("only-comments", "# nothing here\n", 0, "empty"),
     ("top-is-list", "- core1\n- core2\n", 1, "expected a mapping of groups"),
     ("top-is-text", "core1\n", 1, "expected a mapping of groups"),
-    ("hosts-is-list", "all:\n  hosts:\n    - core1\n", 2, "'hosts' of group 'all' must be a mapping"),
+    (
+        "hosts-is-list",
+        "all:\n  hosts:\n    - core1\n",
+        2,
+        "'hosts' of group 'all' must be a mapping",
+    ),
     ("vars-is-list", "all:\n  vars:\n    - a\n", 2, "'vars' of group 'all' must be a mapping"),
     ("group-is-text", "all:\n  children:\n    core: core1\n", 3, "group 'core' must be a mapping"),
     ("group-is-list", "core:\n  - core1\n", 1, "group 'core' must be a mapping"),
@@ -36,7 +41,12 @@ CASES = [
         5,
         "duplicate key 'core1' (first at line 3)",
     ),
-    ("duplicate-group", "core:\n  hosts: {a: }\ncore:\n  hosts: {b: }\n", 3, "duplicate key 'core'"),
+    (
+        "duplicate-group",
+        "core:\n  hosts: {a: }\ncore:\n  hosts: {b: }\n",
+        3,
+        "duplicate key 'core'",
+    ),
     (
         "duplicate-var",
         "all:\n  vars:\n    ansible_user: a\n    ansible_user: b\n",
@@ -186,7 +196,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("text", "line", "words"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("text", "line", "words"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_broken_inventory_names_where_in_one_line(
     write_inventory: Callable[[str], Path], text: str, line: int, words: str
 ) -> None:

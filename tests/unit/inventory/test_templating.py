@@ -24,7 +24,7 @@ from rospoll.inventory.templating import Renderer, RenderError
 )
 def test_sandbox_refuses_attribute_escapes(template: str) -> None:
     renderer = Renderer({"v": template}, env={})
-    with pytest.raises(RenderError, match="unsafe|undefined|template error"):
+    with pytest.raises(RenderError, match=r"unsafe|undefined|template error"):
         renderer.value("v")
 
 
@@ -45,7 +45,9 @@ def test_sandbox_escape_in_inventory_is_an_inventory_error(
               ansible_host: "{{ ''.__class__.__mro__ }}"
         """
     )
-    with pytest.raises(InventoryError, match=r"inventory\.yml:4: host core1, variable ansible_host"):
+    with pytest.raises(
+        InventoryError, match=r"inventory\.yml:4: host core1, variable ansible_host"
+    ):
         load_inventory(path, env={})
 
 
@@ -85,7 +87,10 @@ def test_env_lookup_with_default_and_several_names() -> None:
 def test_missing_env_names_the_variable() -> None:
     with pytest.raises(RenderError) as caught:
         Renderer({"pw": "{{ lookup('env', 'RTR_PW') }}"}, env={}).value("pw")
-    assert (caught.value.var, caught.value.reason) == ("pw", "environment variable RTR_PW is not set")
+    assert (caught.value.var, caught.value.reason) == (
+        "pw",
+        "environment variable RTR_PW is not set",
+    )
 
 
 def test_cycle_is_reported_not_recursed() -> None:
@@ -94,7 +99,9 @@ def test_cycle_is_reported_not_recursed() -> None:
 
 
 def test_magic_vars_are_readable() -> None:
-    renderer = Renderer({"h": "{{ inventory_hostname }}.lan"}, env={}, magic={"inventory_hostname": "r1"})
+    renderer = Renderer(
+        {"h": "{{ inventory_hostname }}.lan"}, env={}, magic={"inventory_hostname": "r1"}
+    )
     assert renderer.value("h") == "r1.lan"
 
 
