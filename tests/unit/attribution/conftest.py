@@ -1,0 +1,20 @@
+"""Fixtures for the attribution tests: the hand-written log and history samples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+LOGS = Path(__file__).resolve().parents[2] / "data" / "logs"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # `make fuzz` selects these with -m fuzz; registered here so the mark is known.
+    config.addinivalue_line("markers", "fuzz: property tests run longer under HYPOTHESIS_PROFILE=fuzz")
+
+
+@pytest.fixture(scope="session")
+def logs_dir() -> Path:
+    """``tests/data/logs``: log lines, raw follow streams and history outputs."""
+    return LOGS
