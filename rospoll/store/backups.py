@@ -1,0 +1,301 @@
+"""Git backups of every device's export, one commit per change, written with dulwich.
+
+>>> backups = Backups(Path("backups"))                                   # doctest: +SKIP
+>>> backups.commit("core-rtr1", export_text, user=None, message="baseline", when=now)
+>>> backups.commit("core-rtr1", new_text, user="alice", message="...", when=now)
+>>> backups.read("core-rtr1") == new_text
+
+Each device has one file, ``<safe_name(device)>.rsc``, at the top of the repository. A
+commit is built straight in the object store: blob, then the previous commit's tree with
+that one entry replaced, then the commit object; the branch ref moves last, by dulwich's
+locked compare-and-swap, so a reader sees the old or the new commit, never a half. No index
+is read to build the commit.
+
+For people reading ``backups/``, the working file is written (atomically, mode 0600) before
+the commit, and its index entry is refreshed after it, so ``git status`` is clean. A crash
+between the two leaves the file ahead of ``HEAD``; ``read()`` answers from ``HEAD``, so the
+next poll sees the change again and commits it, which heals the tree.
+
+Commits are serialised by a thread lock and a file lock in ``.git/`` (other processes, other
+``Backups`` instances). dulwich and OS errors become ``StoreError`` here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import filelock
+from dulwich.errors import NotGitRepository
+from dulwich.index import index_entry_from_stat
+from dulwich.objects import Blob, Commit, ObjectID, Tree
+from dulwich.refs import HEADREF, Ref
+from dulwich.repo import Repo
+
+from rospoll.errors import StoreError
+from rospoll.store.atomic import atomic_write, make_private_dir
+from rospoll.store.names import ident_name, safe_name
+
+log = logging.getLogger(__name__)
+
+ROSPOLL_IDENT = b"rospoll <rospoll@localhost>"
+FILE_SUFFIX = ".rsc"
+DEFAULT_BRANCH = b"main"
+_FILE_MODE_GIT = 0o100644
+_COMMIT_LOCK_NAME = "rospoll-commit.lock"
+_COMMIT_LOCK_TIMEOUT_S = 120.0
+_CAS_ATTEMPTS = 5
+_THREAD_LOCKS: dict[str, threading.Lock] = {}
+_THREAD_LOCKS_GUARD = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class CommitInfo:
+    """One commit touching a device's file; ``time`` is the author time in UTC."""
+
+    id: str
+    author_name: str
+    author_email: str
+    time: datetime
+    message: str
+
+
+def file_name(device: str) -> str:
+    """The backup file name for a device: ``<safe_name(device)>.rsc``."""
+    return safe_name(device) + FILE_SUFFIX
+
+
+def author_ident(user: str, device: str) -> bytes:
+    """``user <safe(user)@safe(device)>`` as git wants it (UTF-8)."""
+    email = f"{safe_name(user)}@{safe_name(device)}"
+    return f"{ident_name(user)} <{email}>".encode()
+
+
+class Backups:
+    """The git repository under ``root``, created (folder mode 0700) when missing.
+
+    Raises ``StoreError`` when it cannot be created or opened.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._repo = self._open_or_init(self.root)
+        # Loose objects are written temp + rename; fsync them too, so a power cut after the
+        # ref moved cannot leave the ref pointing at an empty object file.
+        self._repo.object_store.fsync_object_files = True
+        self._thread_lock = _thread_lock_for(self.root)
+        self._file_lock = filelock.FileLock(
+            str(Path(self._repo.controldir()) / _COMMIT_LOCK_NAME),
+            timeout=_COMMIT_LOCK_TIMEOUT_S,
+            thread_local=False,
+        )
+
+    def read(self, device: str) -> str | None:
+        """The export last committed for ``device``, or None before its first commit."""
+        with self._thread_lock, _translated(f"cannot read backup of {device}"):
+            _, head = self._head()
+            if head is None:
+                return None
+            blob_id = self._blob_id(head, file_name(device).encode())
+            if blob_id is None:
+                return None
+            blob = self._repo[blob_id]
+            assert isinstance(blob, Blob)
+            return _decode(blob.as_raw_string())
+
+    def commit(
+        self, device: str, text: str, *, user: str | None, message: str, when: datetime
+    ) -> str:
+        """Record ``text`` as the device's new version; returns the commit id (hex).
+
+        ``user`` None makes the baseline commit by rospoll; otherwise the author is the
+        RouterOS user (``UNKNOWN`` when attribution found nobody). ``when`` must be
+        timezone-aware (``ValueError`` otherwise). When ``text`` equals the committed version
+        no commit is made and the current ``HEAD`` id is returned. Raises ``StoreError``.
+        """
+        timestamp = _utc_seconds(when)
+        name = file_name(device)
+        data = _encode(text)
+        author = ROSPOLL_IDENT if user is None else author_ident(user, device)
+        body = message.encode("utf-8", "replace")
+        if not body.endswith(b"\n"):
+            body += b"\n"
+        with self._locked():
+            atomic_write(self.root / name, data)
+            with _translated(f"cannot commit backup of {device}"):
+                blob = Blob.from_string(data)
+                commit_id = self._commit_blob(name.encode(), blob, author, body, timestamp)
+            self._refresh_index(name, blob.id)
+        return commit_id.decode("ascii")
+
+    def history(self, device: str) -> list[CommitInfo]:
+        """Commits that changed the device's file, newest first."""
+        with self._thread_lock, _translated(f"cannot read history of {device}"):
+            _, head = self._head()
+            if head is None:
+                return []
+            walker = self._repo.get_walker(include=[head], paths=[file_name(device).encode()])
+            return [_commit_info(entry.commit) for entry in walker]
+
+    # -- internals -----------------------------------------------------------------------
+
+    @staticmethod
+    def _open_or_init(root: Path) -> Repo:
+        try:
+            if (root / ".git").exists():
+                return Repo(str(root))
+            make_private_dir(root)
+            try:
+                return Repo.init(str(root), default_branch=DEFAULT_BRANCH)
+            except FileExistsError:  # another process created it meanwhile
+                return Repo(str(root))
+        except (OSError, NotGitRepository) as exc:
+            raise StoreError(f"cannot open backups repository {root}: {exc}") from exc
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        with self._thread_lock:
+            try:
+                self._file_lock.acquire()
+            except filelock.Timeout as exc:
+                raise StoreError(f"backups {self.root} stayed locked by another writer") from exc
+            try:
+                yield
+            finally:
+                self._file_lock.release()
+
+    def _head(self) -> tuple[Ref, ObjectID | None]:
+        """The branch HEAD points at and its commit id (None before the first commit)."""
+        names, sha = self._repo.refs.follow(HEADREF)
+        branch = names[-1] if names else HEADREF
+        return branch, sha
+
+    def _blob_id(self, commit_id: ObjectID, path: bytes) -> ObjectID | None:
+        tree = self._tree_of(commit_id)
+        try:
+            _, sha = tree[path]
+        except KeyError:
+            return None
+        return ObjectID(sha)
+
+    def _tree_of(self, commit_id: ObjectID) -> Tree:
+        commit = self._repo[commit_id]
+        assert isinstance(commit, Commit)
+        tree = self._repo[commit.tree]
+        assert isinstance(tree, Tree)
+        return tree
+
+    def _commit_blob(
+        self, path: bytes, blob: Blob, author: bytes, message: bytes, timestamp: int
+    ) -> ObjectID:
+        store = self._repo.object_store
+        for _ in range(_CAS_ATTEMPTS):
+            branch, head = self._head()
+            tree = Tree()
+            if head is not None:
+                old = self._tree_of(head)
+                if path in old and old[path][1] == blob.id:
+                    return head  # unchanged: nothing to commit
+                for entry in old.iteritems():
+                    tree.add(entry.path, entry.mode, entry.sha)
+            tree.add(path, _FILE_MODE_GIT, blob.id)
+            commit = Commit()
+            commit.tree = tree.id
+            commit.parents = [] if head is None else [head]
+            commit.author = author
+            commit.committer = ROSPOLL_IDENT
+            commit.author_time = commit.commit_time = timestamp
+            commit.author_timezone = commit.commit_timezone = 0
+            commit.encoding = b"UTF-8"
+            commit.message = message
+            for obj in (blob, tree, commit):
+                store.add_object(obj)
+            reflog = b"commit: " + message.split(b"\n", 1)[0][:200]
+            if head is None:
+                moved = self._repo.refs.add_if_new(
+                    branch,
+                    commit.id,
+                    committer=ROSPOLL_IDENT,
+                    timestamp=timestamp,
+                    timezone=0,
+                    message=reflog,
+                )
+            else:
+                moved = self._repo.refs.set_if_equals(
+                    branch,
+                    head,
+                    commit.id,
+                    committer=ROSPOLL_IDENT,
+                    timestamp=timestamp,
+                    timezone=0,
+                    message=reflog,
+                )
+            if moved:
+                return commit.id
+            log.info("backups %s: %s moved under us; rebuilding the commit", self.root, branch)
+        raise StoreError(f"backups {self.root}: branch kept moving; gave up after retries")
+
+    def _refresh_index(self, name: str, blob_id: ObjectID) -> None:
+        """Point the index entry at the new blob with the file's stat, so git status is clean.
+
+        The commit already stands; a failure here only makes ``git status`` noisy, so it is
+        logged, not raised.
+        """
+        try:
+            index = self._repo.open_index()
+            stat = (self.root / name).stat()
+            index[name.encode()] = index_entry_from_stat(stat, blob_id, mode=_FILE_MODE_GIT)
+            index.write()
+        except Exception as exc:  # dulwich raises several unrelated types (FileLocked, ...)
+            log.warning("backups %s: index not refreshed for %s: %s", self.root, name, exc)
+
+
+def _thread_lock_for(root: Path) -> threading.Lock:
+    key = os.path.normcase(str(root.resolve()))
+    with _THREAD_LOCKS_GUARD:
+        return _THREAD_LOCKS.setdefault(key, threading.Lock())
+
+
+@contextmanager
+def _translated(what: str) -> Iterator[None]:
+    """Turn dulwich and OS errors into ``StoreError(what: reason)``."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except (OSError, KeyError, ValueError, NotGitRepository) as exc:
+        raise StoreError(f"{what}: {exc}") from exc
+
+
+def _utc_seconds(when: datetime) -> int:
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError(f"commit time must be timezone-aware (UTC), got {when!r}")
+    return int(when.timestamp())
+
+
+def _encode(text: str) -> bytes:
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError as exc:
+        raise StoreError(f"export text cannot be stored as UTF-8: {exc}") from exc
+
+
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
+
+
+def _commit_info(commit: Commit) -> CommitInfo:
+    name, _, email = commit.author.decode("utf-8", "replace").rpartition(" <")
+    return CommitInfo(
+        id=commit.id.decode("ascii"),
+        author_name=name,
+        author_email=email.rstrip(">"),
+        time=datetime.fromtimestamp(commit.author_time, tz=timezone.utc),
+        message=commit.message.decode("utf-8", "replace").removesuffix("\n"),
+    )
