@@ -10,6 +10,7 @@ a default is an error.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -93,10 +94,9 @@ class Renderer:
     ) -> None:
         self._raw = raw
         self._magic = magic or {}
+        self._lookup = _lookup(env)
         self._done: dict[str, Any] = {}
         self._stack: list[str] = []
-        self._jinja = _Sandbox(undefined=StrictUndefined, autoescape=False)
-        self._jinja.globals["lookup"] = _lookup(env)
 
     def value(self, var: str) -> Any:
         """The rendered value of ``var``; raises ``RenderError`` naming the var that failed."""
@@ -126,16 +126,11 @@ class Renderer:
         if "{{" not in text and "{%" not in text and "{#" not in text:
             return text
         try:
-            names = meta.find_undeclared_variables(self._jinja.parse(text))
-            context = self._context(names)
-            whole = _WHOLE_EXPRESSION.fullmatch(text)
-            if whole and not any(s in whole["expr"] for s in ("{{", "}}", "{%", "{#")):
-                expression = self._jinja.compile_expression(whole["expr"], undefined_to_none=False)
-                result = expression(**context)
-                if isinstance(result, Undefined):
-                    str(result)  # StrictUndefined raises with its own message
-                return result
-            return self._jinja.from_string(text).render(context)
+            names, render = _compile(text)
+            result = render(self._context(names))
+            if isinstance(result, Undefined):
+                str(result)  # StrictUndefined raises with its own message
+            return result
         except RenderError:
             raise
         except _Refused as exc:
@@ -146,14 +141,33 @@ class Renderer:
             reason = f"template error: {type(exc).__name__}: {_one_line(exc)}"
             raise RenderError(var, reason) from None
 
-    def _context(self, names: set[str]) -> dict[str, Any]:
+    def _context(self, names: frozenset[str]) -> dict[str, Any]:
         context: dict[str, Any] = {}
         for name in names:
             if name in self._raw:
                 context[name] = self.value(name)
             elif name in self._magic:
                 context[name] = self._magic[name]
+            elif name == "lookup":
+                context[name] = self._lookup
         return context
+
+
+_SANDBOX = _Sandbox(undefined=StrictUndefined, autoescape=False)
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile(text: str) -> tuple[frozenset[str], Callable[[dict[str, Any]], Any]]:
+    """The names ``text`` reads and a function rendering it; one compile per distinct text.
+
+    Values are passed per call (``lookup`` too), so one sandbox serves every device and thread.
+    """
+    names = frozenset(meta.find_undeclared_variables(_SANDBOX.parse(text)))
+    whole = _WHOLE_EXPRESSION.fullmatch(text)
+    if whole and not any(s in whole["expr"] for s in ("{{", "}}", "{%", "{#")):
+        expression = _SANDBOX.compile_expression(whole["expr"], undefined_to_none=False)
+        return names, lambda context: expression(**context)
+    return names, _SANDBOX.from_string(text).render
 
 
 def _one_line(exc: BaseException) -> str:
