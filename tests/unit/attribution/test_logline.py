@@ -142,7 +142,9 @@ def test_command_with_parentheses_and_quotes_is_taken_whole() -> None:
         '/system script add name=a source=":if ([/ping 8.8.8.8 count=1] = 0) do={:log info '
         '\\"down (by admin)\\"}" comment="x) by evil (y"'
     )
-    event = _change(f" 2026-10-02 17:34:12 system,info script added by ssh:ops@10.0.0.1 ({command})")
+    event = _change(
+        f" 2026-10-02 17:34:12 system,info script added by ssh:ops@10.0.0.1 ({command})"
+    )
     assert event.command == command
     assert (event.object, event.user, event.address) == ("script", "ops", "10.0.0.1")
     assert event.sections == ("/system script",)
@@ -224,7 +226,8 @@ def test_scheduler_phrases_map_to_scheduled_script() -> None:
             LoginEvent("admin", "10.1.101.212", "winbox", True, False),
         ),
         (
-            "sep/15 12:42:55 system,info,account user admin logged out from 10.1.101.212 via telnet",
+            "sep/15 12:42:55 system,info,account user admin logged out from 10.1.101.212 "
+            "via telnet",
             LoginEvent("admin", "10.1.101.212", "telnet", False, False),
         ),
         (
@@ -256,7 +259,13 @@ def test_login_logout_and_failure(line: str, expected: LoginEvent) -> None:
     event = parse_log_line(line)
     assert isinstance(event, LoginEvent)
     got = (event.user, event.address, event.via, event.logged_in, event.failed)
-    assert got == (expected.user, expected.address, expected.via, expected.logged_in, expected.failed)
+    assert got == (
+        expected.user,
+        expected.address,
+        expected.via,
+        expected.logged_in,
+        expected.failed,
+    )
 
 
 def test_reboot_lines() -> None:
@@ -265,7 +274,10 @@ def test_reboot_lines() -> None:
         "jan/01/1970 20:04:09 system,error,critical router was rebooted without proper shutdown"
     )
     assert clean == RebootEvent(
-        True, "jan/02/1970 02:00:09", "system,info", "jan/02/1970 02:00:09 system,info router rebooted"
+        True,
+        "jan/02/1970 02:00:09",
+        "system,info",
+        "jan/02/1970 02:00:09 system,info router rebooted",
     )
     assert isinstance(unclean, RebootEvent)
     assert not unclean.clean
@@ -311,8 +323,28 @@ def test_parse_log_line_never_raises(text: str) -> None:
 @given(
     st.lists(
         st.sampled_from(
-            ["12:00:00", "system,info", " by ", "ssh:", "@", "10.0.0.1", "(", ")", '"', "\\",
-             "changed", "added", " ", "x", "user", "logged in", "via", "from", "/action:1", ";"]
+            [
+                "12:00:00",
+                "system,info",
+                " by ",
+                "ssh:",
+                "@",
+                "10.0.0.1",
+                "(",
+                ")",
+                '"',
+                "\\",
+                "changed",
+                "added",
+                " ",
+                "x",
+                "user",
+                "logged in",
+                "via",
+                "from",
+                "/action:1",
+                ";",
+            ]
         )
     )
 )
