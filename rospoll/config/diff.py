@@ -101,9 +101,7 @@ def _compare(old: Section, new: Section) -> _Compared:
     return removed, added, differing, moved
 
 
-def _explain(
-    pairs: list[tuple[Item, Item]], hides_secrets: bool
-) -> list[tuple[ArgChange, ...]]:
+def _explain(pairs: list[tuple[Item, Item]], hides_secrets: bool) -> list[tuple[ArgChange, ...]]:
     """Argument changes of each differing pair, from one DeepDiff over all of them."""
     old_sub = {index: dict(old.args) for index, (old, _) in enumerate(pairs)}
     new_sub = {index: dict(new.args) for index, (_, new) in enumerate(pairs)}

@@ -107,9 +107,11 @@ def _revert_lines(change: ItemChange, show_secrets: bool) -> list[str]:
         return [*note, f"remove {find_expression(new)}"]
     if change.kind == "removed":
         assert old is not None
-        note = [f"# {change.label} was at position {old.position + 1}"] if is_ordered(
-            old.section
-        ) else []
+        note = (
+            [f"# {change.label} was at position {old.position + 1}"]
+            if is_ordered(old.section)
+            else []
+        )
         return [*note, render_command(old, show_secrets=show_secrets)]
     assert old is not None and new is not None
     where = find_expression(new)

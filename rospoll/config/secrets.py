@@ -37,9 +37,7 @@ def _pattern(names: Iterable[str]) -> re.Pattern[str]:
     alternatives = "|".join(
         re.escape(p).replace(r"\*", r"[\w.-]*") for p in sorted(names, key=len, reverse=True)
     )
-    return re.compile(
-        rf'(?<![\w.!-])((?:{alternatives}))=("(?:[^"\\]|\\[\s\S])*"|\S*)'
-    )
+    return re.compile(rf'(?<![\w.!-])((?:{alternatives}))=("(?:[^"\\]|\\[\s\S])*"|\S*)')
 
 
 _IN_TEXT = _pattern(SENSITIVE_ARGS)

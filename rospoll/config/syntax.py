@@ -83,6 +83,11 @@ def _closing_bracket(text: str, start: int) -> int:
     raise ExportInvalidError("unclosed [ in command")
 
 
+def _check_key(key: str) -> None:
+    if not key or key[0] == "!":
+        raise ExportInvalidError(f"bad argument name {key[:40]!r}")
+
+
 def parse_arguments(text: str) -> tuple[str | None, dict[str, str]]:
     """Split the text after a command into ``(selector, args)``.
 
@@ -98,6 +103,7 @@ def parse_arguments(text: str) -> tuple[str | None, dict[str, str]]:
         for token in text.split():
             key, sep, value = token.partition("=")
             if sep:
+                _check_key(key)
                 args[key] = value
             elif token[0] == "!":
                 args[token] = ""
@@ -134,10 +140,9 @@ def _parse_slow(text: str) -> tuple[str | None, dict[str, str]]:
             if not first:
                 raise ExportInvalidError("quoted word after arguments")
             selector = f'"{quoted_word}"'
-        elif quoted is not None:
-            args[key] = decode_value(quoted)
-        elif bare is not None:
-            args[key] = decode_value(bare)
+        elif quoted is not None or bare is not None:
+            _check_key(key)
+            args[key] = decode_value(quoted if quoted is not None else bare)
         elif key.startswith("!"):
             args[key] = ""
         elif first:

@@ -65,9 +65,7 @@ def validate_export(text: str, *, transient: Iterable[str] | None = None) -> Nor
     return normalised
 
 
-def check_shrink(
-    old: Export, new: Export, max_loss: float = 0.5, *, min_items: int = 10
-) -> None:
+def check_shrink(old: Export, new: Export, max_loss: float = 0.5, *, min_items: int = 10) -> None:
     """Raise ExportInvalidError when ``new`` lost more than ``max_loss`` of ``old``'s items.
 
     Meant for the poller: a sudden shrink is more likely a cut-off export than a change.
