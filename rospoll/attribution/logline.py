@@ -19,12 +19,14 @@ Decisions:
 - The actor is read from the end: the command is the final balanced ``( ... )`` group
   (quotes respected), the verb is the last `` <verb> by `` before it. v6 has no command, so
   the user is the token after the last `` by `` (not the last token of the line).
+- A logging-rule prefix (``prefix=core1`` gives ``core1: <message>``) is skipped when the
+  message does not parse without it.
 - ``via`` is normalised: ``tcp-msg(winbox)`` and ``winbox-3.42/tcp-msg(winbox)`` -> ``winbox``,
   ``ssh``, ``api``, ``rest-api``, ``scheduler``...; ``""`` for v6 changes. For
   ``scheduler:<name>`` the ``user`` is the scheduler entry's name.
 
 >>> ev = parse_log_line("12:35:34 system,info mangle rule changed by admin")
->>> (ev.object, ev.verb, ev.user)  # doctest: +SKIP
+>>> (ev.object, ev.verb, ev.user)
 ('mangle rule', 'changed', 'admin')
 
 Never raises on any ``str``; unrecognised lines give ``None``.
@@ -78,6 +80,7 @@ _FAILURE_FROM = re.compile(
     rf"login failure for user (?P<user>.+) from (?P<address>\S+) via (?P<via>\S+){_EXTRA}",
     re.DOTALL,
 )
+_RULE_PREFIX = re.compile(r"[\w.-]+: (?P<rest>.+)", re.DOTALL)
 _REBOOT_CLEAN = re.compile(r"router rebooted(?: .*)?", re.DOTALL)
 _REBOOT_UNCLEAN = re.compile(r"router was rebooted without proper shutdown.*", re.DOTALL)
 _CHANNEL = re.compile(
@@ -170,6 +173,14 @@ def parse_log_line(line: str) -> LogEvent | None:
         return None
     message = head.group("msg").strip()
     context = (time_text or "", topics, line.strip())
+    event = _parse_message(message, context)
+    prefixed = _RULE_PREFIX.fullmatch(message) if event is None else None
+    if prefixed:
+        event = _parse_message(prefixed["rest"], context)
+    return event
+
+
+def _parse_message(message: str, context: _Context) -> LogEvent | None:
     return (
         _parse_reboot(message, context)
         or _parse_login(message, context)

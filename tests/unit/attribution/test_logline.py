@@ -209,6 +209,15 @@ def test_truncated_v7_line_keeps_actor_and_partial_command() -> None:
     assert event.sections == ("/system script",)
 
 
+def test_logging_rule_prefix_is_skipped() -> None:
+    event = parse_log_line(
+        "system,info,account mk_MDZi: user example logged out from 10.0.0.1 via winbox"
+    )
+    assert isinstance(event, LoginEvent)
+    assert (event.user, event.address, event.logged_in) == ("example", "10.0.0.1", False)
+    assert _change("12:00:00 system,info core1: nat rule added by admin").user == "admin"
+
+
 def test_scheduler_phrases_map_to_scheduled_script() -> None:
     event = _change("12:00:00 system,info new script scheduled by admin")
     assert (event.object, event.verb, event.user) == ("scheduled script", "added", "admin")
