@@ -1,0 +1,456 @@
+"""asyncssh glue: the shared event-loop thread, the SSH listener and the RouterOS line editor.
+
+All lab routers of a process share ONE asyncio loop in one daemon thread (``shared_loop``);
+everything here runs on that loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import contextlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+import asyncssh
+
+from rospoll.lab.commands import ExportRequest, FollowRequest, Outcome, execute
+from rospoll.lab.device import Actor, Device
+from rospoll.lab.logbook import LogEntry
+from rospoll.lab.render import FOOTERS, V7_SEPARATOR, log_line
+
+T = TypeVar("T")
+
+V7_BANNER = r"""  MMM      MMM       KKK                          TTTTTTTTTTT      KKK
+  MMMM    MMMM       KKK                          TTTTTTTTTTT      KKK
+  MMM MMMM MMM  III  KKK  KKK  RRRRRR     OOOOOO      TTT     III  KKK  KKK
+  MMM  MM  MMM  III  KKKKK     RRR  RRR  OOO  OOO     TTT     III  KKKKK
+  MMM      MMM  III  KKK KKK   RRRRRR    OOO  OOO     TTT     III  KKK KKK
+  MMM      MMM  III  KKK  KKK  RRR  RRR   OOOOOO      TTT     III  KKK  KKK
+
+  MikroTik RouterOS {version} (c) 1999-2024       https://www.mikrotik.com/
+
+Press F1 for help
+"""
+V6_BANNER = r"""  MikroTik RouterOS {version} (c) 1999-2024       http://www.mikrotik.com/
+
+[?]             Gives the list of available commands
+command [?]     Gives help on the command and list of arguments
+
+[Tab]           Completes the command/word. If the input is ambiguous,
+                a second [Tab] gives possible options
+
+/               Move up to base level
+..              Move up one level
+/command        Use command at the base level
+"""
+EXPORT_ERROR = "failure: could not export configuration"
+
+
+class _LoopThread:
+    """One daemon thread running one asyncio loop, started on first use."""
+
+    _lock = threading.Lock()
+    _loop: asyncio.AbstractEventLoop | None = None
+    _thread: threading.Thread | None = None
+
+    @classmethod
+    def loop(cls) -> asyncio.AbstractEventLoop:
+        with cls._lock:
+            if cls._loop is None:
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(target=loop.run_forever, name="lab:loop", daemon=True)
+                thread.start()
+                cls._loop, cls._thread = loop, thread
+            return cls._loop
+
+    @classmethod
+    def on_loop(cls) -> bool:
+        return threading.current_thread() is cls._thread
+
+
+def run_coro(coro: Any, timeout_s: float) -> Any:
+    """Run a coroutine on the shared loop and wait for its result (``TimeoutError``)."""
+    future = asyncio.run_coroutine_threadsafe(coro, _LoopThread.loop())
+    return future.result(timeout=timeout_s)
+
+
+def call(fn: Callable[[], T], timeout_s: float = 10.0) -> T:
+    """Call ``fn`` on the loop thread (so state has a single writer) and return its result."""
+    if _LoopThread.on_loop():
+        return fn()
+
+    async def wrapper() -> T:
+        return fn()
+
+    result: T = run_coro(wrapper(), timeout_s)
+    return result
+
+
+@dataclass
+class Knobs:
+    """Realism and failure switches of one router, read by its sessions."""
+
+    repaint: str = "plain"
+    export_delay_s: float = 0.0
+    fail_next_export: str | None = None
+
+
+class LabListener:
+    """The SSH side of one lab router: listener, connections, sessions (loop thread only)."""
+
+    def __init__(self, device: Device, users: dict[str, str], knobs: Knobs,
+                 host_key: asyncssh.SSHKey) -> None:
+        self.device, self.users, self.knobs, self.host_key = device, users, knobs, host_key
+        self.acceptor: asyncssh.SSHAcceptor | None = None
+        self.connections: set[asyncssh.SSHServerConnection] = set()
+        self.host, self.port = "127.0.0.1", 0
+
+    async def listen(self, host: str, port: int) -> int:
+        self.acceptor = await asyncssh.listen(
+            host, port, server_factory=lambda: _Server(self), server_host_keys=[self.host_key],
+            encoding=None, server_version="ROSSSH", reuse_address=True, login_timeout=30)
+        self.host, self.port = host, self.acceptor.sockets[0].getsockname()[1]
+        return self.port
+
+    async def close(self, drop_sessions: bool = True) -> None:
+        if self.acceptor is not None:
+            self.acceptor.close()
+            await self.acceptor.wait_closed()
+            self.acceptor = None
+        if drop_sessions:
+            for conn in list(self.connections):
+                conn.abort()
+            self.connections.clear()
+            await asyncio.sleep(0)
+
+    async def reboot(self, down_s: float, up: asyncio.Event) -> None:
+        await self.close()
+        self.device.logbook.clear()
+
+        async def come_back() -> None:
+            await asyncio.sleep(down_s)
+            await self.listen(self.host, self.port)
+            self.device.rebooted()
+            up.set()
+
+        asyncio.get_running_loop().create_task(come_back())
+
+    def set_host_key(self, key: asyncssh.SSHKey) -> None:
+        self.host_key = key
+        if self.acceptor is not None:
+            self.acceptor.update(server_host_keys=[key])
+
+
+class _Server(asyncssh.SSHServer):
+    def __init__(self, lab: LabListener) -> None:
+        self.lab = lab
+        self.conn: asyncssh.SSHServerConnection | None = None
+        self.actor: Actor | None = None
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self.conn = conn
+        self.lab.connections.add(conn)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.conn is not None:
+            self.lab.connections.discard(self.conn)
+        if self.actor is not None:
+            self.lab.device.session_closed(self.actor)
+
+    def begin_auth(self, username: str) -> bool:
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return True
+
+    def validate_password(self, username: str, password: str) -> bool:
+        user = username.split("+", 1)[0]
+        return user in self.lab.users and self.lab.users[user] == password
+
+    def auth_completed(self) -> None:
+        assert self.conn is not None
+        user = str(self.conn.get_extra_info("username")).split("+", 1)[0]
+        peer = self.conn.get_extra_info("peername") or ("127.0.0.1", 0)
+        self.actor = Actor(user, "ssh", str(peer[0]))
+        self.lab.device.session_opened(self.actor)
+
+    def session_requested(self) -> asyncssh.SSHServerSession[bytes]:
+        assert self.actor is not None and self.conn is not None
+        return Session(self.lab, self.actor, self.conn)
+
+
+class Session(asyncssh.SSHServerSession[bytes]):
+    """One shell or exec channel: RouterOS line editor, command runner, log follower."""
+
+    def __init__(self, lab: LabListener, actor: Actor,
+                 conn: asyncssh.SSHServerConnection) -> None:
+        self.lab, self.actor, self.conn = lab, actor, conn
+        self.chan: asyncssh.SSHServerChannel[bytes] | None = None
+        self.width = 80
+        self.exec_command: str | None = None
+        self.buf = ""
+        self.last_cr = False
+        self.pending: list[str] = []
+        self.task: asyncio.Task[None] | None = None
+        self.following: FollowRequest | None = None
+        self.closed = False
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self.out: list[str] = []
+
+    # --- asyncssh callbacks -------------------------------------------------------------
+
+    def connection_made(self, chan: asyncssh.SSHServerChannel[bytes]) -> None:  # type: ignore[override]
+        self.chan = chan
+
+    def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int],
+                      term_modes: Any) -> bool:
+        self.width = max(20, min(term_size[0] or 80, 1024))
+        return True
+
+    def shell_requested(self) -> bool:
+        return True
+
+    def exec_requested(self, command: str) -> bool:
+        self.exec_command = command
+        return True
+
+    def session_started(self) -> None:
+        if self.exec_command is not None:
+            self._start(self._run_exec(self.exec_command))
+            return
+        banner = V6_BANNER if self.lab.device.flavor.is_v6 else V7_BANNER
+        text = banner.format(version=self.lab.device.flavor.version)
+        self._write("\r\n" + text.replace("\n", "\r\n") + "\r\n")
+        self._prompt()
+        self._flush()
+
+    def data_received(self, data: bytes, datatype: Any) -> None:
+        if self.exec_command is not None:
+            return
+        for ch in self.decoder.decode(data):
+            if self.task is not None:
+                self._key_while_running(ch)
+            elif self.pending:
+                self.pending.append(ch)
+            else:
+                self._key(ch)
+            if self.closed:
+                return
+        self._flush()
+
+    def eof_received(self) -> bool:
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if self.task is not None:
+            self.task.cancel()
+
+    # --- output -------------------------------------------------------------------------
+
+    @property
+    def prompt(self) -> str:
+        return f"[{self.actor.user}@{self.lab.device.identity}] > "
+
+    def _write(self, text: str) -> None:
+        self.out.append(text)
+
+    def _flush(self) -> None:
+        if self.out and not self.closed and self.chan is not None:
+            data, self.out = "".join(self.out), []
+            with contextlib.suppress(Exception):
+                self.chan.write(data.encode("utf-8"))
+        self.out = []
+
+    def _pad(self, text: str) -> str:
+        return " " * max(0, self.width - 1 - len(text))
+
+    def _prompt(self) -> None:
+        p = self.prompt
+        if self.lab.knobs.repaint == "ros649":
+            self._write("\r\r\r\r" + p.rstrip() + self._pad(p) + "\r" + p)
+        else:
+            self._write(p)
+
+    def _repaint(self) -> None:
+        shown = self.prompt + self.buf
+        self._write("\r\r" + shown + self._pad(shown) + "\x1b[K\r" + shown)
+
+    # --- line editor ----------------------------------------------------------------------
+
+    def _key(self, ch: str) -> None:
+        was_cr, self.last_cr = self.last_cr, ch == "\r"
+        repaint = self.lab.knobs.repaint
+        if ch == "\x00":
+            self.last_cr = was_cr
+        elif ch == "\n" and was_cr:
+            if repaint == "ros649":
+                self._repaint()
+        elif ch in "\r\n":
+            self._enter()
+        elif ch == "\x03":
+            self.buf = ""
+            self._write("\r\n")
+            self._prompt()
+        elif ch == "\x04" and not self.buf:
+            self._quit()
+        elif ch in "\x7f\x08":
+            if self.buf:
+                self.buf = self.buf[:-1]
+                self._write("\b \b")
+        elif ch >= " ":
+            self.buf += ch
+            self._write(ch)
+            if repaint == "ros649":
+                self._repaint()
+
+    def _enter(self) -> None:
+        line, self.buf = self.buf, ""
+        repaint = self.lab.knobs.repaint
+        if repaint != "plain" and line:
+            self._write("\r" + self.prompt + line)
+        self._write("\r\n")
+        if not line.strip():
+            self._prompt()
+            return
+        outcome = execute(self.lab.device, line, self.actor)
+        self._handle(outcome)
+
+    def _handle(self, outcome: Outcome) -> None:
+        if outcome.quit:
+            self._quit()
+        elif outcome.export is not None:
+            self._start(self._run_export(outcome.export))
+        elif outcome.follow is not None:
+            self._start(self._run_follow(outcome.follow))
+        else:
+            self._lines(outcome.text)
+            self._prompt()
+
+    def _lines(self, text: str) -> None:
+        if text:
+            lead = "\r" if self.lab.knobs.repaint == "ros649" else ""
+            self._write(lead + text.replace("\n", "\r\n") + "\r\n")
+
+    def _quit(self) -> None:
+        self._write("interrupted\r\n")
+        self._flush()
+        self.closed = True
+        if self.chan is not None:
+            self.chan.exit(0)
+
+    def _key_while_running(self, ch: str) -> None:
+        if ch == "\x03" and self.task is not None:
+            self.task.cancel()
+        elif ch == " " and self.following is not None:
+            self._write("\r\x1b[K" + self._separator() + "\r\n" + self._footer())
+        elif self.following is None:
+            self.pending.append(ch)
+
+    def _start(self, coro: Any) -> None:
+        self.task = asyncio.get_running_loop().create_task(coro)
+        self.task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self.task = None
+        self.following = None
+        if self.closed:
+            return
+        if self.exec_command is not None:
+            self._flush()
+            if self.chan is not None:
+                self.chan.exit(0)
+            return
+        if task.cancelled():
+            self._write("\r\x1b[K")
+        self._prompt()
+        pending, self.pending = self.pending, []
+        for i, ch in enumerate(pending):
+            if self.task is not None:
+                for rest in pending[i:]:
+                    self._key_while_running(rest)
+                break
+            self._key(ch)
+            if self.closed:
+                return
+        self._flush()
+
+    # --- long-running commands ------------------------------------------------------------
+
+    async def _run_exec(self, command: str) -> None:
+        outcome = execute(self.lab.device, command, self.actor)
+        if outcome.export is not None:
+            await self._run_export(outcome.export)
+        elif outcome.follow is not None:
+            await self._run_follow(outcome.follow)
+        elif not outcome.quit:
+            self._lines(outcome.text)
+
+    async def _run_export(self, request: ExportRequest) -> None:
+        knobs = self.lab.knobs
+        failure, knobs.fail_next_export = knobs.fail_next_export, None
+        text = self.lab.device.export_text(path=request.path, terse=request.terse,
+                                           show_sensitive=request.show_sensitive)
+        if request.to_file or failure == "empty":
+            return
+        if failure == "error":
+            self._lines(EXPORT_ERROR)
+            return
+        data = ("\r" if knobs.repaint == "ros649" else "") + text.replace("\n", "\r\n")
+        if failure is not None and failure.startswith("truncate"):
+            fraction = float(failure.partition(":")[2] or "0.5")
+            self._write(data[: int(len(data) * fraction)])
+            self._flush()
+            await asyncio.sleep(0.05)
+            self.closed = True
+            self.conn.close()
+            return
+        delay = knobs.export_delay_s
+        if delay > 0:
+            await asyncio.sleep(delay / 2)
+        chunks = 10 if delay > 0 else 1
+        step = len(data) // chunks + 1
+        for start in range(0, len(data), step):
+            self._write(data[start : start + step])
+            self._flush()
+            if delay > 0:
+                await asyncio.sleep(delay / 2 / chunks)
+
+    def _separator(self) -> str:
+        return V7_SEPARATOR if self.lab.device.log_style == "v7" else "=" * 60
+
+    def _footer(self) -> str:
+        return "" if self.exec_command is not None else FOOTERS[self.lab.device.log_style]
+
+    async def _run_follow(self, request: FollowRequest) -> None:
+        device = self.lab.device
+        self.following = request
+        interactive = self.exec_command is None
+
+        def show(entry: LogEntry) -> None:
+            if request.where.matches(entry) and not self.closed:
+                line = log_line(device.log_style, entry.time, entry.topics, entry.message,
+                                entry.time)
+                erase = "\r\x1b[K" if interactive else ""
+                self._write(erase + line + "\r\n" + self._footer())
+                self._flush()
+
+        if interactive and request.only and device.log_style == "v7":
+            self._write(self._separator() + "\r\n")
+        if not request.only:
+            now = datetime.now()
+            for entry in device.logbook.entries:
+                if request.where.matches(entry):
+                    line = log_line(device.log_style, entry.time, entry.topics, entry.message, now)
+                    self._write(line + "\r\n")
+        self._write(self._footer())
+        self._flush()
+        device.logbook.follow(show)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            device.logbook.unfollow(show)
