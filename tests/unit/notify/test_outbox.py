@@ -1,0 +1,140 @@
+"""The outbox on disk, driven with an explicit clock and a fake send (no sockets)."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from rospoll.errors import NotifyError
+from rospoll.notify.mail import MailRejectedError
+from rospoll.notify.message import compose_message
+from rospoll.notify.outbox import Backoff, Outbox
+from rospoll.notify.render import render_email
+from tests.unit.notify.reports import T0, make_report
+
+
+def _message(n: int = 0) -> EmailMessage:
+    report = make_report(n, user=f"user{n}")
+    return compose_message(render_email(report), mail_from="rospoll@example.net",
+                           recipients=report.recipients, date=T0)
+
+
+class Recorder:
+    """A send() that records subjects and fails while ``error`` is set."""
+
+    def __init__(self) -> None:
+        self.subjects: list[str] = []
+        self.calls = 0
+        self.error: Exception | None = None
+
+    def __call__(self, message: EmailMessage) -> None:
+        self.calls += 1
+        if self.error is not None:
+            raise self.error
+        self.subjects.append(str(message["Subject"]))
+
+
+def test_put_writes_the_message_and_its_state_and_nothing_else(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox")
+    path = outbox.put(_message())
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name, path.stem + ".json"]
+    assert b"Subject: [rospoll] core-rtr1: user0 changed" in path.read_bytes()
+    assert outbox.wake.is_set()
+    if sys.platform != "win32":
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_delivered_messages_are_sent_once_and_removed(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path)
+    for n in range(3):
+        outbox.put(_message(n))
+    send = Recorder()
+    sent, failed = outbox.deliver_due(1000.0, send)
+    assert len(sent) == 3 and failed == []
+    assert [s.split(": ", 1)[1] for s in send.subjects] == [
+        "user0 changed /ip firewall filter, /ip address",
+        "user1 changed /ip firewall filter, /ip address",
+        "user2 changed /ip firewall filter, /ip address",
+    ]
+    assert outbox.deliver_due(2000.0, send) == ([], [])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failure_backs_off_exponentially_and_a_dead_server_is_tried_once_per_round(
+    tmp_path: Path,
+) -> None:
+    outbox = Outbox(tmp_path, backoff=Backoff(first_s=10, factor=2, max_s=35))
+    for n in range(3):
+        outbox.put(_message(n))
+    send = Recorder()
+    send.error = NotifyError("cannot reach SMTP server 127.0.0.1:1")
+
+    sent, failed = outbox.deliver_due(1000.0, send)
+    assert (len(sent), len(failed), send.calls) == (0, 3, 1)
+    assert {p.attempts for p in outbox.pending()} == {1}
+    assert {p.next_try for p in outbox.pending()} == {1010.0}
+    assert "cannot reach" in outbox.pending()[0].last_error
+
+    assert outbox.deliver_due(1009.9, send) == ([], [])  # not due yet
+    outbox.deliver_due(1010.0, send)
+    assert {p.next_try for p in outbox.pending()} == {1030.0}  # 20 s after the 2nd failure
+    outbox.deliver_due(1030.0, send)
+    assert {p.next_try for p in outbox.pending()} == {1065.0}  # capped at 35 s
+
+    send.error = None
+    sent, failed = outbox.deliver_due(1065.0, send)
+    assert len(sent) == 3 and failed == [] and len(send.subjects) == 3
+
+
+def test_a_fresh_outbox_sees_what_an_earlier_one_left(tmp_path: Path) -> None:
+    Outbox(tmp_path).put(_message())
+    (tmp_path / ".half-written.eml.1234abcd.tmp").write_bytes(b"partial")
+    fresh = Outbox(tmp_path)
+    assert fresh.recover() == 1
+    assert not list(tmp_path.glob("*.tmp"))
+    send = Recorder()
+    assert len(fresh.deliver_due(0.0, send)[0]) == 1
+
+
+def test_a_state_file_without_its_message_is_ignored(tmp_path: Path) -> None:
+    (tmp_path / "00000000000000000001-0000.json").write_text('{"attempts": 0, "next_try": 0}')
+    assert Outbox(tmp_path).pending() == []
+
+
+def test_a_permanent_rejection_moves_the_message_to_failed(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path)
+    path = outbox.put(_message())
+    send = Recorder()
+    send.error = MailRejectedError("550 no such user")
+    assert outbox.deliver_due(0.0, send) == ([], [path.stem])
+    assert outbox.pending() == []
+    assert (tmp_path / "failed" / path.name).exists()
+    assert "550" in (tmp_path / "failed" / (path.stem + ".json")).read_text()
+
+
+def test_giving_up_after_max_attempts(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path, backoff=Backoff(first_s=1, max_attempts=3))
+    path = outbox.put(_message())
+    send = Recorder()
+    send.error = NotifyError("451 try later")
+    for now in (0.0, 1.0, 3.0):
+        outbox.deliver_due(now, send)
+    assert send.calls == 3
+    assert outbox.pending() == [] and (tmp_path / "failed" / path.name).exists()
+
+
+def test_an_unexpected_send_bug_keeps_the_message(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    outbox = Outbox(tmp_path)
+    outbox.put(_message())
+    send = Recorder()
+    send.error = RuntimeError("boom")
+    assert len(outbox.deliver_due(0.0, send)[1]) == 1
+    assert outbox.pending()[0].last_error == "RuntimeError: boom"
+    assert "failed unexpectedly" in caplog.text
