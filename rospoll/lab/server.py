@@ -266,6 +266,10 @@ class Session(asyncssh.SSHServerSession[bytes]):
                 self.chan.write(data.encode("utf-8"))
         self.out = []
 
+    @property
+    def _ros649(self) -> bool:
+        return self.lab.knobs.repaint == "ros649" and self.exec_command is None
+
     def _pad(self, text: str) -> str:
         return " " * max(0, self.width - 1 - len(text))
 
@@ -333,7 +337,7 @@ class Session(asyncssh.SSHServerSession[bytes]):
 
     def _lines(self, text: str) -> None:
         if text:
-            lead = "\r" if self.lab.knobs.repaint == "ros649" else ""
+            lead = "\r" if self._ros649 else ""
             self._write(lead + text.replace("\n", "\r\n") + "\r\n")
 
     def _quit(self) -> None:
@@ -400,7 +404,7 @@ class Session(asyncssh.SSHServerSession[bytes]):
         if failure == "error":
             self._lines(EXPORT_ERROR)
             return
-        data = ("\r" if knobs.repaint == "ros649" else "") + text.replace("\n", "\r\n")
+        data = ("\r" if self._ros649 else "") + text.replace("\n", "\r\n")
         if failure is not None and failure.startswith("truncate"):
             fraction = float(failure.partition(":")[2] or "0.5")
             self._write(data[: int(len(data) * fraction)])
