@@ -174,3 +174,15 @@ def test_ref_moved_by_another_writer_is_retried(
     assert backups.read("r1") == V2
     assert git(backups.root, "log", "--format=%s").split() == ["added", "external", "baseline"]
     assert_repo_healthy(backups.root)
+
+
+def test_locked_index_does_not_fail_the_commit(
+    backups: Backups, caplog: pytest.LogCaptureFixture
+) -> None:
+    backups.commit("r1", V1, user=None, message="baseline", when=at(0))
+    stale = backups.root / ".git" / "index.lock"
+    stale.write_bytes(b"")  # e.g. a git command killed mid-way in backups/
+    commit_id = backups.commit("r1", V2, user="alice", message="added", when=at(1))
+    assert backups.history("r1")[0].id == commit_id
+    assert "index not refreshed for r1.rsc" in caplog.text
+    stale.unlink()

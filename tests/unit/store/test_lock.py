@@ -36,7 +36,7 @@ def test_folder_means_the_lock_file_inside_it(tmp_path: Path) -> None:
     assert DataLock(tmp_path, timeout_s=1).path == tmp_path / ".rospoll.lock"
 
 
-def test_lock_in_another_thread_waits_for_release(tmp_path: Path) -> None:
+def test_lock_held_by_another_thread_refuses_after_timeout(tmp_path: Path) -> None:
     path = tmp_path / ".rospoll.lock"
     results: list[str] = []
 
