@@ -9,7 +9,7 @@ from rospoll.inventory import Inventory
 
 
 def state_dir(inventory: Inventory) -> Path:
-    """rospoll's own bookkeeping (host-key pins, lock, seen history): ``.rospoll/`` beside the inventory."""
+    """Bookkeeping (host-key pins, run lock, seen history): ``.rospoll/`` beside the inventory."""
     return inventory.path.parent / ".rospoll"
 
 

@@ -10,13 +10,13 @@ before any password is sent. ``rospoll hostkey accept ROUTER`` forgets the old p
 from __future__ import annotations
 
 import base64
-import os
 import threading
 from pathlib import Path
 
 import paramiko
 
-from rospoll.errors import HostKeyChangedError, StoreError
+from rospoll.errors import HostKeyChangedError
+from rospoll.store.atomic import atomic_write
 
 
 def host_id(host: str, port: int) -> str:
@@ -50,17 +50,7 @@ class KnownHosts:
 
     def _write(self, pins: dict[str, tuple[str, str]]) -> None:
         text = "".join(f"{name} {kind} {blob}\n" for name, (kind, blob) in sorted(pins.items()))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        try:
-            with open(tmp, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise StoreError(f"cannot write {self.path}: {exc}") from exc
+        atomic_write(self.path, text)
 
     def get(self, name: str) -> paramiko.PKey | None:
         """The pinned key for ``name`` (see :func:`host_id`), if any."""
@@ -89,7 +79,7 @@ class KnownHosts:
             return True
 
 
-class PinningPolicy(paramiko.MissingHostKeyPolicy):
+class PinningPolicy(paramiko.MissingHostKeyPolicy):  # type: ignore[misc]
     """paramiko policy: pin an unknown key; refuse a key of another type than the pinned one.
 
     A pinned key of the same type that differs is refused by paramiko itself
@@ -100,7 +90,9 @@ class PinningPolicy(paramiko.MissingHostKeyPolicy):
         self.known = known
         self.device = device
 
-    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
+    def missing_host_key(
+        self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey
+    ) -> None:
         pinned = self.known.get(hostname)
         if pinned is not None:
             raise HostKeyChangedError(
@@ -109,7 +101,7 @@ class PinningPolicy(paramiko.MissingHostKeyPolicy):
         self.known.pin(hostname, key)
 
 
-class PinningClient(paramiko.SSHClient):
+class PinningClient(paramiko.SSHClient):  # type: ignore[misc]
     """An SSHClient that checks the router's key against the pins before authenticating."""
 
     def __init__(self, known: KnownHosts, device: str, host: str, port: int) -> None:
@@ -120,9 +112,9 @@ class PinningClient(paramiko.SSHClient):
             self.get_host_keys().add(host_id(host, port), pinned.get_name(), pinned)
         self.set_missing_host_key_policy(PinningPolicy(known, device))
 
-    def connect(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+    def connect(self, *args: object, **kwargs: object) -> None:
         try:
-            super().connect(*args, **kwargs)  # type: ignore[arg-type]
+            super().connect(*args, **kwargs)
         except paramiko.BadHostKeyException as exc:
             self.close()
             raise HostKeyChangedError(

@@ -76,7 +76,7 @@ class SessionInfo:
     version: str
 
 
-class _Driver(MikrotikRouterOsSSH):  # type: ignore[misc]
+class _Driver(MikrotikRouterOsSSH):
     """netmiko's RouterOS driver with pinned host keys."""
 
     def __init__(self, *, rospoll_known: KnownHosts, rospoll_device: str, **kwargs: Any) -> None:
@@ -116,9 +116,7 @@ class RouterSession:
         if dev.private_key_file:
             params.update(use_keys=True, key_file=str(dev.private_key_file))
         try:
-            self._conn = _Driver(
-                rospoll_known=self.known_hosts, rospoll_device=dev.name, **params
-            )
+            self._conn = _Driver(rospoll_known=self.known_hosts, rospoll_device=dev.name, **params)
         except NetmikoAuthenticationException as exc:
             raise AuthError(dev.name, f"login refused for user {dev.user!r}") from exc
         except NetmikoTimeoutException as exc:
@@ -173,10 +171,9 @@ class RouterSession:
         Raises :class:`CommandTimeout` when the prompt does not come back in time, and
         :class:`ConnectError` when the session drops.
         """
-        if self._conn is None:
-            raise ConnectError(self.device.name, "session is not open")
+        conn = self._require()
         try:
-            out = self._conn.send_command(command, read_timeout=timeout_s)
+            out = conn.send_command(command, read_timeout=timeout_s)
         except ReadTimeout as exc:
             raise CommandTimeout(
                 self.device.name, f"{command!r} did not finish within {timeout_s:g} s"
@@ -193,6 +190,53 @@ class RouterSession:
         """
         command = "/export show-sensitive" if major_version(self.version) >= 7 else "/export"
         return self.run(command, timeout_s=self.device.settings.export_timeout_s)
+
+    def start_follow(self, command: str) -> None:
+        """Type a never-ending command (``/log print follow-only``); see :meth:`read_available`."""
+        self._write(command + "\r\n")
+
+    def stop_follow(self) -> None:
+        """Ctrl-C: end the running command and return to the prompt."""
+        self._write("\x03")
+
+    def read_available(self) -> str:
+        """What arrived since the last read (ANSI stripped, CR/LF normalised); never blocks.
+
+        Raises :class:`ConnectError` when the session has dropped.
+        """
+        conn = self._require()
+        try:
+            chunk = str(conn.read_channel())
+        except (ReadException, OSError, EOFError, paramiko.SSHException) as exc:
+            raise ConnectError(self.device.name, f"session lost: {exc}") from exc
+        if not chunk and not self.is_alive():
+            raise ConnectError(self.device.name, "session closed by the router")
+        return chunk
+
+    def is_alive(self) -> bool:
+        """True while the SSH channel and transport are open (no bytes are sent)."""
+        conn = self._conn
+        channel = getattr(conn, "remote_conn", None) if conn is not None else None
+        if channel is None:
+            return False
+        transport = channel.get_transport()
+        return bool(
+            not channel.closed
+            and not channel.exit_status_ready()
+            and transport is not None
+            and transport.is_active()
+        )
+
+    def _require(self) -> Any:
+        if self._conn is None:
+            raise ConnectError(self.device.name, "session is not open")
+        return self._conn
+
+    def _write(self, text: str) -> None:
+        try:
+            self._require().write_channel(text)
+        except (OSError, EOFError, paramiko.SSHException) as exc:
+            raise ConnectError(self.device.name, f"session lost: {exc}") from exc
 
     def history(self) -> str:
         """``/system history print detail``: who did which undoable action."""

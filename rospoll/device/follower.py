@@ -1,0 +1,209 @@
+"""Follower: one thread per router on ``/log print follow-only``, log lines → bursts.
+
+    follower = Follower(device, open_session=..., on_burst=handle, stop=stop_event)
+    follower.start()
+
+The thread keeps one SSH session following the log. Config-change lines become
+:class:`~rospoll.attribution.logline.ChangeEvent` s; after the first one it waits for a
+quiet period (``debounce_s``, at most ``debounce_max_s`` after the first event) and hands
+the whole burst to ``on_burst``, which must only queue it (the app exports on a second,
+short-lived session in a worker), so the log keeps being read while the export runs.
+On every (re)connect it hands over a *catch-up* burst too, so changes made while it was
+not following are found (and credited by history, else UNKNOWN). A lost session is
+reopened with exponential backoff (1 s up to 60 s, with jitter).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from rospoll.attribution.logline import ChangeEvent, LoginEvent, RebootEvent, parse_log_line
+from rospoll.attribution.stream import LineAssembler
+from rospoll.device.session import RouterSession
+from rospoll.errors import HostKeyChangedError, RospollError
+from rospoll.inventory import Device
+
+log = logging.getLogger(__name__)
+
+FOLLOW_COMMAND = '/log print follow-only where topics~"system"'
+READ_IDLE_S = 0.1
+FLUSH_AFTER_S = 0.3
+
+
+class FollowState(enum.Enum):
+    """Where a follower is in its life."""
+
+    CONNECTING = "connecting"  # opening the SSH session
+    FOLLOWING = "following"  # reading the log
+    BACKOFF = "reconnecting"  # waiting before the next connection attempt
+    STOPPED = "stopped"  # the thread has ended
+
+
+@dataclass(frozen=True)
+class Burst:
+    """Change events that ended in one quiet period; ``catch_up`` after a (re)connect."""
+
+    device: Device
+    events: tuple[ChangeEvent, ...]
+    catch_up: bool = False
+
+
+@dataclass(frozen=True)
+class FollowStatus:
+    """A snapshot for ``rospoll status``; times are wall-clock seconds."""
+
+    state: FollowState = FollowState.CONNECTING
+    since: float = field(default_factory=time.time)
+    error: str = ""
+    last_change: float | None = None
+    logged_in: tuple[str, ...] = ()
+    reboots: int = 0
+
+
+def backoff_delays(first_s: float = 1.0, max_s: float = 60.0) -> Callable[[int], float]:
+    """Delay before attempt ``n`` (from 1): doubling from ``first_s`` to ``max_s``, ±20 % jitter."""
+
+    def delay(attempt: int) -> float:
+        base = min(max_s, first_s * 2 ** max(0, attempt - 1))
+        return float(base * random.uniform(0.8, 1.2))
+
+    return delay
+
+
+class Follower:
+    """Follows one router's log in its own thread ``follow:<name>``."""
+
+    def __init__(
+        self,
+        device: Device,
+        *,
+        open_session: Callable[[Device], RouterSession],
+        on_burst: Callable[[Burst], None],
+        stop: threading.Event,
+        backoff: Callable[[int], float] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.device = device
+        self._open_session = open_session
+        self._on_burst = on_burst
+        self._stop = stop
+        self._backoff = backoff or backoff_delays()
+        self._monotonic = monotonic
+        self._status = FollowStatus()
+        self._status_lock = threading.Lock()
+        self.following = threading.Event()  # set while FOLLOWING; tests wait on it
+        self.thread = threading.Thread(target=self._run, name=f"follow:{device.name}", daemon=True)
+
+    # public --------------------------------------------------------------------
+    def start(self) -> None:
+        self.thread.start()
+
+    def join(self, timeout_s: float) -> bool:
+        """Wait for the thread to end; True when it has."""
+        self.thread.join(timeout_s)
+        return not self.thread.is_alive()
+
+    @property
+    def status(self) -> FollowStatus:
+        with self._status_lock:
+            return self._status
+
+    # internals -----------------------------------------------------------------
+    def _set(self, **changes: object) -> None:
+        with self._status_lock:
+            if "state" in changes and changes["state"] != self._status.state:
+                changes.setdefault("since", time.time())
+            self._status = replace(self._status, **changes)  # type: ignore[arg-type]
+        if self._status.state is FollowState.FOLLOWING:
+            self.following.set()
+        else:
+            self.following.clear()
+
+    def _run(self) -> None:
+        attempt = 0
+        try:
+            while not self._stop.is_set():
+                self._set(state=FollowState.CONNECTING)
+                try:
+                    self._follow_once()
+                    attempt = 0
+                except HostKeyChangedError as exc:
+                    log.error("%s", exc)
+                    self._set(error=str(exc))
+                    attempt = max(attempt, 6)  # an operator must act: retry slowly
+                except RospollError as exc:
+                    log.warning("%s", exc)
+                    self._set(error=str(exc))
+                except Exception as exc:  # a thread never dies silently
+                    log.exception("%s: follower failed", self.device.name)
+                    self._set(error=f"unexpected error: {exc!r}")
+                if self._stop.is_set():
+                    break
+                attempt += 1
+                self._set(state=FollowState.BACKOFF)
+                self._stop.wait(self._backoff(attempt))
+        finally:
+            self._set(state=FollowState.STOPPED)
+
+    def _follow_once(self) -> None:
+        session = self._open_session(self.device)
+        try:
+            session.start_follow(FOLLOW_COMMAND)
+            self._set(state=FollowState.FOLLOWING, error="")
+            self._read_loop(session)
+        finally:
+            if self._stop.is_set():
+                with contextlib.suppress(RospollError):
+                    session.stop_follow()
+            session.close()
+
+    def _read_loop(self, session: RouterSession) -> None:
+        settings = self.device.settings
+        assembler = LineAssembler(command=FOLLOW_COMMAND)
+        pending: list[ChangeEvent] = []
+        catch_up = True  # the first burst of every connection also catches up
+        first_at = last_at = last_data = self._monotonic()
+        while not self._stop.is_set():
+            chunk = session.read_available()
+            now = self._monotonic()
+            lines: list[str] = []
+            if chunk:
+                last_data = now
+                lines = assembler.feed(chunk)
+            elif now - last_data >= FLUSH_AFTER_S:
+                lines = assembler.flush()
+            for line in lines:
+                event = self._note(line)
+                if event is not None:
+                    if not pending and not catch_up:
+                        first_at = now
+                    pending.append(event)
+                    last_at = now
+            due = min(last_at + settings.debounce_s, first_at + settings.debounce_max_s)
+            if (pending or catch_up) and now >= due:
+                self._on_burst(Burst(self.device, tuple(pending), catch_up=catch_up))
+                pending, catch_up = [], False
+            if not chunk:
+                self._stop.wait(READ_IDLE_S)
+
+    def _note(self, line: str) -> ChangeEvent | None:
+        """Record logins and reboots; return a change event made by a user, else None."""
+        event = parse_log_line(line)
+        status = self.status
+        if isinstance(event, LoginEvent) and not event.failed:
+            users = set(status.logged_in)
+            (users.add if event.logged_in else users.discard)(event.user)
+            self._set(logged_in=tuple(sorted(users)))
+        elif isinstance(event, RebootEvent):
+            self._set(reboots=status.reboots + 1)
+        elif isinstance(event, ChangeEvent) and event.user:
+            self._set(last_change=time.time())
+            return event
+        return None
