@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from email.parser import BytesParser
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rospoll.errors import NotifyError
@@ -121,6 +121,7 @@ def test_long_content_is_bounded() -> None:
     assert "u" * 201 not in html
 
 
+@settings(max_examples=max(25, settings().max_examples // 10))  # ~30 ms per render
 @given(user=st.text(max_size=300), router=st.text(max_size=100))
 def test_any_user_name_gives_a_parseable_message_with_only_our_headers(
     user: str, router: str
