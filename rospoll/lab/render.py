@@ -133,10 +133,10 @@ def wrap_tokens(tokens: list[str], width: int = EXPORT_WIDTH) -> list[str]:
         elif cur.strip():
             lines.append(cur + " \\")
             cur = "    "
-        if len(cur) + len(tok) <= width - 1:
+        if len(cur) + len(tok) <= width - 2:
             cur = cur + tok if cur == "    " else cur + " " + tok
             continue
-        cur = _split_long(lines, cur if cur != "    " else "    ", tok, width)
+        cur = _split_long(lines, cur, tok, width)
     lines.append(cur)
     return lines
 
@@ -158,7 +158,7 @@ def _split_long(lines: list[str], cur: str, tok: str, width: int) -> str:
     """Break an over-long token at the width, mid-word; a leading space becomes ``\\_``."""
     line = cur if cur == "    " else cur + " "
     for unit in _units(tok):
-        if len(line) + len(unit) > width - 1:
+        if len(line) + len(unit) > width - 2:
             lines.append(line + "\\")
             line = "    "
             if unit == " ":

@@ -75,9 +75,9 @@ def encode_value(text: str) -> str:
             out.append("\\r")
         elif ch == "\t":
             out.append("\\t")
-        elif code < 0x20 or code == 0x7F:
-            out.append(f"\\{code:02X}")
-        elif code > 0x7E:
+        elif code < 0x20 or 0x7F <= code <= 0xFF:
+            out.append(f"\\{code:02X}")  # one byte, as the hex escape was read
+        elif code > 0xFF:
             out.append("".join(f"\\{b:02X}" for b in ch.encode("utf-8", "surrogateescape")))
         else:
             out.append(ch)
