@@ -6,6 +6,7 @@ from pathlib import Path
 
 from rospoll.device.hostkeys import KnownHosts
 from rospoll.inventory import Inventory
+from rospoll.recorder import Recorder
 
 
 def state_dir(inventory: Inventory) -> Path:
@@ -16,3 +17,13 @@ def state_dir(inventory: Inventory) -> Path:
 def known_hosts(inventory: Inventory) -> KnownHosts:
     """The pinned SSH host keys of this inventory's routers."""
     return KnownHosts(state_dir(inventory) / "known_hosts")
+
+
+def lock_path(inventory: Inventory) -> Path:
+    """The lock that keeps two poll-once/watch runs of one inventory from writing at once."""
+    return state_dir(inventory) / "run.lock"
+
+
+def recorder(inventory: Inventory) -> Recorder:
+    """The recorder writing this inventory's backups, journal and user logs."""
+    return Recorder.for_inventory(inventory, history_dir=state_dir(inventory) / "history")

@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMANDS:
         module = importlib.import_module(f"rospoll.commands.{name}")
         module.add_parser(subparsers)
+    for sub in subparsers.choices.values():  # -v and --debug also after the command name
+        sub.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     return parser
 
 
@@ -49,6 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.debug:  # their INFO lines (every SSH login) would drown ours
+        for noisy in ("paramiko", "netmiko", "asyncssh"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         code: int = args.run(args)
     except InventoryError as exc:

@@ -17,8 +17,8 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
-from rospoll import app
 from rospoll.attribution.attribute import Attribution, attribute
 from rospoll.attribution.history import HistoryEntry, parse_history
 from rospoll.attribution.logline import ChangeEvent
@@ -85,15 +85,19 @@ class Recorder:
 
     @classmethod
     def for_inventory(
-        cls, inventory: Inventory, *, on_change: Callable[[Change], None] | None = None
+        cls,
+        inventory: Inventory,
+        *,
+        history_dir: Path,
+        on_change: Callable[[Change], None] | None = None,
     ) -> Recorder:
-        """The recorder writing to the inventory's backups, reports and state folders."""
+        """The recorder writing to the inventory's backups and reports folders."""
         reports = inventory.report_dir
         return cls(
             backups=Backups(inventory.backup_dir),
             journal=Journal(reports / "changes.jsonl"),
             users=UserLog(reports / "users"),
-            marks=HistoryMarks(app.state_dir(inventory) / "history"),
+            marks=HistoryMarks(history_dir),
             on_change=on_change,
         )
 

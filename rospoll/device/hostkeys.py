@@ -16,7 +16,7 @@ from pathlib import Path
 import paramiko
 
 from rospoll.errors import HostKeyChangedError
-from rospoll.store.atomic import atomic_write
+from rospoll.store.atomic import atomic_write, make_private_dir
 
 
 def host_id(host: str, port: int) -> str:
@@ -50,6 +50,7 @@ class KnownHosts:
 
     def _write(self, pins: dict[str, tuple[str, str]]) -> None:
         text = "".join(f"{name} {kind} {blob}\n" for name, (kind, blob) in sorted(pins.items()))
+        make_private_dir(self.path.parent)
         atomic_write(self.path, text)
 
     def get(self, name: str) -> paramiko.PKey | None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rospoll.attribution.history import HistoryEntry
-from rospoll.store.atomic import atomic_write
+from rospoll.store.atomic import atomic_write, make_private_dir
 from rospoll.store.names import safe_name
 
 
@@ -57,4 +57,5 @@ class HistoryMarks:
 
     def save(self, device: str, entries: Sequence[HistoryEntry]) -> None:
         """Remember ``entries`` as seen."""
+        make_private_dir(self.folder)
         atomic_write(self._path(device), json.dumps([_mark(e) for e in entries]))
