@@ -88,7 +88,11 @@ def is_ordered(path: str) -> bool:
 
 def _natural(args: Mapping[str, str], spec: tuple[tuple[str, ...], ...]) -> str | None:
     for alternative in spec:
-        if all(name in args for name in alternative):
+        if len(alternative) == 1:
+            value = args.get(alternative[0])
+            if value is not None:
+                return f"{alternative[0]}={quote_value(value)}"
+        elif all(name in args for name in alternative):
             return " ".join(f"{name}={quote_value(args[name])}" for name in alternative)
     return None
 

@@ -34,7 +34,7 @@ _META_FIELDS = {
     "serial number": "serial",
 }  # fmt: skip
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
-_TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
+_TRAILING = re.compile(r"[ \t]+(?=\n|\Z)")
 _CONTINUATION = re.compile(r"(?<!\\)((?:\\\\)*)\\\n[ \t]*")
 _PROMPT = re.compile(r"\[[^\]\n]*@[^\]\n]*\]")
 
@@ -65,7 +65,9 @@ def clean_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x1b" in text:
         text = _ANSI.sub("", text)
-    return _TRAILING.sub("", text)
+    if " \n" in text or "\t\n" in text or text[-1:] in (" ", "\t"):
+        text = _TRAILING.sub("", text)
+    return text
 
 
 def normalise_export(text: str, *, transient: Iterable[str] | None = None) -> Normalised:
@@ -79,7 +81,7 @@ def normalise_export(text: str, *, transient: Iterable[str] | None = None) -> No
     text = clean_text(text)
     body = text.rstrip("\n")
     tail = len(body) - len(body.rstrip("\\"))
-    joined = _CONTINUATION.sub(r"\1", body)
+    joined = _CONTINUATION.sub(r"\1", body) if "\\\n" in body else body
     meta: ExportMeta | None = None
     fields: dict[str, str] = {}
     lines: list[str] = []

@@ -38,6 +38,8 @@ def parse_command(text: str) -> tuple[str, str | None, dict[str, str]]:
         raise ExportInvalidError(f"unknown command {command[:40]!r}, not export syntax")
     selector, args = parse_arguments(rest)
     if command == "add" and selector is not None:  # ``add passive …``: a flag, not a name
+        if not selector.isidentifier() and not selector.replace("-", "_").isidentifier():
+            raise ExportInvalidError("add takes no selector")
         args = {selector: "yes", **args}
         selector = None
     return command, selector, args

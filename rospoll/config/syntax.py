@@ -21,11 +21,13 @@ _SIMPLE = {
     b'"': b'"', b"\\": b"\\", b"$": b"$", b"_": b" ", b"?": b"?", b"r": b"\r", b"n": b"\n",
     b"t": b"\t", b"a": b"\a", b"b": b"\b", b"f": b"\f", b"v": b"\v",
 }  # fmt: skip
-_TOKEN = re.compile(
-    r'[ \t]*(?:(\[)|"((?:[^"\\]|\\[\s\S])*)"|([^\s="]+)(?:=(?:"((?:[^"\\]|\\[\s\S])*)"'
-    r'|((?:[^\s"\\]|\\[\s\S])*)))?)'
-)
+_QUOTED = r'"(?:[^"\\]|\\[\s\S])*"'
+_ONE = rf'([^\s="]+)(?:(=)({_QUOTED}|(?:[^\s"\\]|\\[\s\S])*))?|({_QUOTED})'
+_TOKEN = re.compile(_ONE)
+_TOKENS = re.compile(rf"[ \t]*(?:(?:{_ONE})(?:[ \t]+(?:{_ONE}))*)?[ \t]*")
 _BARE = re.compile(r"[^\s\"\\$?;{}\[\]\x00-\x1f\x7f]+")
+_KEYS = re.compile(r"!?[\w./:-]+(?: !?[\w./:-]+)*")
+_NEEDS_ESCAPE = re.compile(r'["\\$?\x00-\x1f\x7f\ud800-\udfff]')
 _RENDER = {'"': '\\"', "\\": "\\\\", "$": "\\$", "?": "\\?", "\r": "\\r", "\n": "\\n", "\t": "\\t"}
 
 
@@ -58,6 +60,8 @@ def quote_value(value: str) -> str:
     """Spell ``value`` as RouterOS prints it: bare when safe, else quoted and escaped."""
     if _BARE.fullmatch(value):
         return value
+    if not _NEEDS_ESCAPE.search(value):
+        return f'"{value}"'
     return '"' + "".join(_escape_char(c) for c in value) + '"'
 
 
@@ -83,11 +87,6 @@ def _closing_bracket(text: str, start: int) -> int:
     raise ExportInvalidError("unclosed [ in command")
 
 
-def _check_key(key: str) -> None:
-    if not key or key[0] == "!":
-        raise ExportInvalidError(f"bad argument name {key[:40]!r}")
-
-
 def parse_arguments(text: str) -> tuple[str | None, dict[str, str]]:
     """Split the text after a command into ``(selector, args)``.
 
@@ -97,58 +96,35 @@ def parse_arguments(text: str) -> tuple[str | None, dict[str, str]]:
     ``passive=yes``. Raises ExportInvalidError on an
     unterminated quote or a stray word.
     """
-    if '"' not in text and "\\" not in text and "[" not in text:
-        selector: str | None = None
-        args: dict[str, str] = {}
-        for token in text.split():
-            key, sep, value = token.partition("=")
-            if sep:
-                _check_key(key)
-                args[key] = value
-            elif token[0] == "!":
-                args[token] = ""
-            elif selector is not None or args:
-                args[token] = "yes"  # a v7 flag such as ``passive``
-            else:
-                selector = token
-        return selector, args
-    return _parse_slow(text)
-
-
-def _parse_slow(text: str) -> tuple[str | None, dict[str, str]]:
     selector: str | None = None
-    args: dict[str, str] = {}
-    pos, end = 0, len(text.rstrip())
-    while pos < end:
-        match = _TOKEN.match(text, pos)
-        if match is None or match.end() == pos:
-            reason = "unterminated quoted string" if '"' in text[pos:] else "cannot read arguments"
+    text = text.strip()
+    if text.startswith("["):
+        close = _closing_bracket(text, 0)
+        selector = "[ " + " ".join(text[1:close].split()) + " ]"
+        text = text[close + 1 :]
+    if '"' not in text and "\\" not in text:
+        tokens = [(*t.partition("="), "") for t in text.split()]
+    else:
+        if not _TOKENS.fullmatch(text):
+            reason = "unterminated quoted string" if '"' in text else "cannot read arguments"
             raise ExportInvalidError(reason)
-        first = not args and selector is None
-        bracket, quoted_word, key, quoted, bare = match.groups()
-        if bracket is not None:
-            close = _closing_bracket(text, match.start(1))
-            if not first:
-                raise ExportInvalidError("[ … ] selector after arguments")
-            selector = "[ " + " ".join(text[match.start(1) + 1 : close].split()) + " ]"
-            pos = close + 1
-            continue
-        pos = match.end()
-        if pos < end and not text[pos].isspace():
-            raise ExportInvalidError("unterminated quoted string" if '"' in text else "bad word")
-        if quoted_word is not None:
-            if not first:
+        tokens = _TOKEN.findall(text)
+    args: dict[str, str] = {}
+    for key, sep, value, word in tokens:
+        if sep:
+            if key[:1] == "!":
+                raise ExportInvalidError(f"bad argument name {key[:40]!r}")
+            if value[:1] == '"':
+                value = value[1:-1]
+            args[key] = decode_value(value) if "\\" in value else value
+        elif word or (selector is None and not args and key[0] != "!"):
+            if selector is not None or args:
                 raise ExportInvalidError("quoted word after arguments")
-            selector = f'"{quoted_word}"'
-        elif quoted is not None or bare is not None:
-            _check_key(key)
-            args[key] = decode_value(quoted if quoted is not None else bare)
-        elif key.startswith("!"):
-            args[key] = ""
-        elif first:
-            selector = key
+            selector = word or key
         else:
-            args[key] = "yes"  # a v7 flag such as ``passive``
+            args[key] = "" if key[0] == "!" else "yes"  # ``!param`` unset; v7 flag ``passive``
+    if args and not _KEYS.fullmatch(" ".join(args)):
+        raise ExportInvalidError("bad argument name")
     return selector, args
 
 

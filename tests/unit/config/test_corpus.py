@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -34,12 +34,12 @@ def exports(corpus: Path) -> list[Path]:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def read(path: Path) -> str:
     return path.read_bytes().decode("utf-8", "surrogateescape")
 
 
-@lru_cache(maxsize=None)
+@cache
 def parsed(path: Path) -> Export:
     return parse_export(read(path))
 

@@ -20,7 +20,8 @@ V7 = "# 2024-01-02 10:11:12 by RouterOS 7.16\n"
 
 OLD = V7 + (
     "/interface ethernet\nset [ find default-name=ether1 ] comment=wan\n"
-    "/ip address\nadd address=10.0.0.1/24 interface=ether1\nadd address=10.9.0.1/24 interface=ether9\n"
+    "/ip address\nadd address=10.0.0.1/24 interface=ether1\n"
+    "add address=10.9.0.1/24 interface=ether9\n"
     "/ip firewall filter\n"
     'add action=accept chain=input comment="accept established" connection-state=established\n'
     'add action=drop chain=input comment="drop invalid" connection-state=invalid\n'
@@ -30,7 +31,8 @@ OLD = V7 + (
 )
 NEW = V7 + (
     "/interface ethernet\nset [ find default-name=ether1 ] comment=uplink\n"
-    "/ip address\nadd address=10.0.0.1/24 interface=ether2\nadd address=10.5.0.1/24 interface=ether5\n"
+    "/ip address\nadd address=10.0.0.1/24 interface=ether2\n"
+    "add address=10.5.0.1/24 interface=ether5\n"
     "/ip firewall filter\n"
     'add action=drop chain=input comment="drop invalid" connection-state=invalid disabled=yes\n'
     'add action=accept chain=input comment="accept established" connection-state=established\n'
@@ -51,7 +53,9 @@ def test_changes_are_keyed_named_and_explained_argument_by_argument() -> None:
     changes = diff_exports(parse_export(OLD), parse_export(NEW))
     assert changes.counts() == {"added": 1, "removed": 1, "changed": 6, "moved": 1}
     sentences = changes.sentences()
-    assert "/ip firewall filter: rule 'drop invalid' changed: disabled (default) -> yes" in sentences
+    assert (
+        "/ip firewall filter: rule 'drop invalid' changed: disabled (default) -> yes" in sentences
+    )
     assert "/ip address: address 10.0.0.1/24 changed: interface ether1 -> ether2" in sentences
     assert "/ip dns: settings changed: servers 1.1.1.1 -> 9.9.9.9" in sentences
     assert (
@@ -59,14 +63,21 @@ def test_changes_are_keyed_named_and_explained_argument_by_argument() -> None:
         in sentences
     )
     assert "/ip firewall filter: rule #3 changed: src-address 1.2.3.4 -> 5.6.7.8" in sentences
-    assert "/ip address: address 10.9.0.1/24 removed: address=10.9.0.1/24 interface=ether9" in sentences
+    assert (
+        "/ip address: address 10.9.0.1/24 removed: address=10.9.0.1/24 interface=ether9"
+        in sentences
+    )
     moved = [c for c in changes.items() if c.kind == "moved"]
     assert [(c.label, c.old.position, c.new.position) for c in moved if c.old and c.new] in (
         [("rule 'accept established'", 0, 1)],  # a swap: either rule may be the one moved
         [("rule 'drop invalid'", 1, 0)],
     )
     change = next(c for c in changes.items() if c.label == "address 10.0.0.1/24")
-    assert (change.section, change.key, change.kind) == ("/ip address", "address=10.0.0.1/24", "changed")
+    assert (change.section, change.key, change.kind) == (
+        "/ip address",
+        "address=10.0.0.1/24",
+        "changed",
+    )
     assert change.old_args == {"address": "10.0.0.1/24", "interface": "ether1"}
     assert [(a.name, a.old, a.new) for a in change.args] == [("interface", "ether1", "ether2")]
 
@@ -84,7 +95,8 @@ def test_duplicate_items_are_counted_by_occurrence() -> None:
     changes = diff_exports(one, two)
     assert changes.counts()["added"] == 1
     assert changes.sentences() == [
-        "/ip firewall nat: rule #2 (copy 2) added: action=masquerade chain=srcnat out-interface=ether1"
+        "/ip firewall nat: rule #2 (copy 2) added:"
+        " action=masquerade chain=srcnat out-interface=ether1"
     ]
 
 

@@ -10,7 +10,10 @@ import pytest
 
 from rospoll.commands import diff
 
-OLD = "# 2024-01-02 10:11:12 by RouterOS 7.16\n/ip dns\nset servers=1.1.1.1\n/ppp secret\nadd name=a password=old-pw\n"
+OLD = (
+    "# 2024-01-02 10:11:12 by RouterOS 7.16\n/ip dns\nset servers=1.1.1.1\n"
+    "/ppp secret\nadd name=a password=old-pw\n"
+)
 NEW = OLD.replace("1.1.1.1", "9.9.9.9").replace("old-pw", "new-pw")
 
 
@@ -25,14 +28,20 @@ def run(*argv: str) -> int:
 @pytest.fixture
 def files(tmp_path: Path) -> tuple[str, str, str]:
     paths = []
-    for name, text in (("old.rsc", OLD), ("new.rsc", NEW), ("redated.rsc", OLD.replace("2024", "2030"))):
+    for name, text in (
+        ("old.rsc", OLD),
+        ("new.rsc", NEW),
+        ("redated.rsc", OLD.replace("2024", "2030")),
+    ):
         path = tmp_path / name
         path.write_text(text.replace("\n", "\r\n"), encoding="utf-8")
         paths.append(str(path))
     return paths[0], paths[1], paths[2]
 
 
-def test_equal_exports_exit_0_and_print_nothing(files: tuple[str, str, str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_equal_exports_exit_0_and_print_nothing(
+    files: tuple[str, str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
     old, _, redated = files
     assert run(old, redated) == 0
     assert capsys.readouterr().out == ""
@@ -51,7 +60,9 @@ def test_different_exports_exit_1_with_masked_sentences_and_diff(
     assert "old-pw -> new-pw" in capsys.readouterr().out
 
 
-def test_json_and_html_formats(files: tuple[str, str, str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_and_html_formats(
+    files: tuple[str, str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
     old, new, _ = files
     assert run("--format", "json", old, new) == 1
     document = json.loads(capsys.readouterr().out)

@@ -45,6 +45,7 @@ def must_not_crash(text: str) -> None:
 
 
 @pytest.mark.fuzz
+@pytest.mark.timeout(3600)  # the "fuzz" profile runs 10,000 examples
 @given(st.text())
 def test_any_text_only_raises_the_typed_error(text: str) -> None:
     must_not_crash(text)
@@ -52,6 +53,7 @@ def test_any_text_only_raises_the_typed_error(text: str) -> None:
 
 
 @pytest.mark.fuzz
+@pytest.mark.timeout(3600)  # the "fuzz" profile runs 10,000 examples
 @given(EXPORTISH)
 def test_export_like_text_only_raises_the_typed_error(text: str) -> None:
     must_not_crash(HEADER + text)
@@ -59,6 +61,7 @@ def test_export_like_text_only_raises_the_typed_error(text: str) -> None:
 
 
 @pytest.mark.fuzz
+@pytest.mark.timeout(3600)  # the "fuzz" profile runs 10,000 examples
 @given(st.dictionaries(st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True), st.text()))
 def test_any_argument_values_survive_render_and_parse(args: dict[str, str]) -> None:
     line = "add " + render_arguments(args) if args else "add"

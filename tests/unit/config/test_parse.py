@@ -13,7 +13,10 @@ from rospoll.config import (
 )
 from rospoll.errors import ExportInvalidError
 
-V7 = "# 2024-01-02 10:11:12 by RouterOS 7.16\n# software id = AB12-CD34\n#\n# model = RB5009UG+S+\n# serial number = HD0123456789\n"
+V7 = (
+    "# 2024-01-02 10:11:12 by RouterOS 7.16\n# software id = AB12-CD34\n#\n"
+    "# model = RB5009UG+S+\n# serial number = HD0123456789\n"
+)
 V6 = "# jan/02/2024 10:11:12 by RouterOS 6.49.10\n# software id = ABCD-1234\n#\n"
 
 
@@ -38,8 +41,8 @@ def test_header_date_dropped_and_metadata_kept_in_both_formats() -> None:
 
 def test_crlf_lf_ansi_prompts_and_trailing_space_are_normalised() -> None:
     raw = V7 + "/ip dns\nset servers=1.1.1.1   \n"
-    noisy = (
-        "[admin@MikroTik] > \r\n" + raw.replace("\n", "\r\n").replace("/ip dns", "\x1b[m/ip dns")
+    noisy = "[admin@MikroTik] > \r\n" + raw.replace("\n", "\r\n").replace(
+        "/ip dns", "\x1b[m/ip dns"
     )
     noisy += "[admin@MikroTik] >\r\n"
     assert normalise_export(noisy) == normalise_export(raw)
@@ -61,7 +64,10 @@ def test_continuations_are_joined_also_inside_quotes_keeping_escaped_space() -> 
 
 
 def test_transient_comments_are_dropped_and_configurable() -> None:
-    text = V6 + "/interface wireless\n# managed by CAPsMAN\n# channel: 2412/20-Ce/gn(20dBm), SSID: x\nset [ find default-name=wlan1 ] ssid=x\n"
+    text = (
+        V6 + "/interface wireless\n# managed by CAPsMAN\n# channel: 2412/20-Ce/gn(20dBm), SSID: x\n"
+        "set [ find default-name=wlan1 ] ssid=x\n"
+    )
     assert normalise_export(text).lines == (
         "/interface wireless",
         "set [ find default-name=wlan1 ] ssid=x",
@@ -129,7 +135,9 @@ def test_set_forms_selectors_and_keys() -> None:
 
 
 def test_escapes_are_decoded_including_utf8_hex_bytes() -> None:
-    text = V7 + '/system script\nadd name=s source="\\D0\\9E\\D0\\BA \\"q\\" \\\\ \\$x \\? a\\_b\\n"\n'
+    text = (
+        V7 + '/system script\nadd name=s source="\\D0\\9E\\D0\\BA \\"q\\" \\\\ \\$x \\? a\\_b\\n"\n'
+    )
     assert items(text, "/system script")[0][2]["source"] == 'Ок "q" \\ $x ? a b\n'
 
 
@@ -175,7 +183,9 @@ def test_hand_edited_file_blank_lines_separator_comments_no_trailing_newline() -
 
 
 def test_check_shrink_flags_a_sudden_loss_of_items() -> None:
-    many = parse_export(V7 + "/ip address\n" + "".join(f"add address=10.0.{n}.1/24\n" for n in range(20)))
+    many = parse_export(
+        V7 + "/ip address\n" + "".join(f"add address=10.0.{n}.1/24\n" for n in range(20))
+    )
     few = parse_export(V7 + "/ip address\nadd address=10.0.0.1/24\n")
     assert check_shrink(many, many) is None
     assert check_shrink(few, many) is None
