@@ -14,6 +14,7 @@ from rospoll.lab.device import Actor, Device
 from rospoll.lab.logbook import Where
 from rospoll.lab.render import item_tokens, resource_lines
 from rospoll.lab.state import (
+    SECTION_ORDER,
     VERBS,
     CommandSyntaxError,
     Item,
@@ -139,6 +140,9 @@ def _print(device: Device, line: str, path: str, args: list[str]) -> Outcome:
             device.flavor)
         return Outcome("\n".join(lines))
     section = device.config.find(path)
+    if section is None and path not in SECTION_ORDER:
+        bad = path.split()[-1].lstrip("/") if path else "print"
+        raise CliError(f"bad command name {bad} (line 1 column {_column(line, bad)})")
     lines = ["Flags: X - disabled"]
     for n, item in enumerate(section.items if section else []):
         flag = "X" if item.attrs.get("disabled") == "yes" else " "
@@ -166,7 +170,7 @@ def _log_print(device: Device, args: list[str]) -> Outcome:
     where = Where(tuple(conditions))
     if follow is not None:
         return Outcome(follow=FollowRequest(where, only=follow))
-    lines = [text for entry, text in zip(device.logbook.entries, device.log_lines())
+    lines = [text for entry, text in zip(device.logbook.entries, device.log_lines(), strict=True)
              if where.matches(entry)]
     return Outcome("\n".join(lines))
 

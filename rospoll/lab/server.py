@@ -203,7 +203,7 @@ class Session(asyncssh.SSHServerSession[bytes]):
 
     # --- asyncssh callbacks -------------------------------------------------------------
 
-    def connection_made(self, chan: asyncssh.SSHServerChannel[bytes]) -> None:  # type: ignore[override]
+    def connection_made(self, chan: asyncssh.SSHServerChannel[bytes]) -> None:
         self.chan = chan
 
     def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int],
@@ -243,7 +243,7 @@ class Session(asyncssh.SSHServerSession[bytes]):
         self._flush()
 
     def eof_received(self) -> bool:
-        return False
+        return True  # keep sending: clients (paramiko exec) often shut stdin down at once
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
