@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -52,13 +53,18 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def remove_stale_temporaries(folder: Path) -> int:
-    """Delete temporaries left by a process killed mid-write; returns how many."""
+def remove_stale_temporaries(folder: Path, *, older_than_s: float = 300.0) -> int:
+    """Delete temporaries a killed process left, not ones a live writer is still filling.
+
+    Only files untouched for ``older_than_s`` go; returns how many were removed.
+    """
     removed = 0
     if not folder.is_dir():
         return 0
+    cutoff = time.time() - older_than_s
     for tmp in folder.glob(f".*{TMP_SUFFIX}"):
         with contextlib.suppress(OSError):
-            tmp.unlink()
-            removed += 1
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
+                removed += 1
     return removed

@@ -93,10 +93,15 @@ def test_failure_backs_off_exponentially_and_a_dead_server_is_tried_once_per_rou
 
 def test_a_fresh_outbox_sees_what_an_earlier_one_left(tmp_path: Path) -> None:
     Outbox(tmp_path).put(_message())
-    (tmp_path / ".half-written.eml.1234abcd.tmp").write_bytes(b"partial")
+    stale = tmp_path / ".half-written.eml.1234abcd.tmp"
+    stale.write_bytes(b"partial")
+    os.utime(stale, (0, 0))  # left by a process killed long ago
+    live = tmp_path / ".being-written.eml.5678abcd.tmp"
+    live.write_bytes(b"partial")  # a writer still at work: not touched
     fresh = Outbox(tmp_path)
     assert fresh.recover() == 1
-    assert not list(tmp_path.glob("*.tmp"))
+    assert [p.name for p in tmp_path.glob(".*.tmp")] == [live.name]
+    live.unlink()
     send = Recorder()
     assert len(fresh.deliver_due(0.0, send)[0]) == 1
 
