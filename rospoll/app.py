@@ -6,7 +6,9 @@ from pathlib import Path
 
 from rospoll.device.hostkeys import KnownHosts
 from rospoll.inventory import Inventory
-from rospoll.recorder import Recorder
+from rospoll.notify import Notifier
+from rospoll.recorder import Change, Recorder
+from rospoll.reporting import build_report
 
 
 def state_dir(inventory: Inventory) -> Path:
@@ -24,6 +26,18 @@ def lock_path(inventory: Inventory) -> Path:
     return state_dir(inventory) / "run.lock"
 
 
-def recorder(inventory: Inventory) -> Recorder:
-    """The recorder writing this inventory's backups, journal and user logs."""
-    return Recorder.for_inventory(inventory, history_dir=state_dir(inventory) / "history")
+def recorder(inventory: Inventory, notifier: Notifier | None = None) -> Recorder:
+    """The recorder writing this inventory's backups, journal and user logs.
+
+    With a ``notifier``, every stored change is also mailed (or queued) and published.
+    """
+
+    def report(change: Change) -> None:
+        assert notifier is not None
+        notifier.notify(build_report(change), now=change.entry.time)
+
+    return Recorder.for_inventory(
+        inventory,
+        history_dir=state_dir(inventory) / "history",
+        on_change=report if notifier is not None else None,
+    )

@@ -46,6 +46,8 @@ class Change:
     sentences: tuple[str, ...]
     changes: ChangeSet
     fetched: Fetched
+    before: str  # the stored export text before this attribution's commit
+    after: str  # and after it
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,7 @@ class Recorder:
             return []
         credits = attribute(changes, events=events, history=history)
         stored = []
+        before = old_text
         for credit, text in zip(credits, split_texts(old_text, new_text, credits), strict=True):
             sentences = tuple(sentence(change) for change in credit.changes)
             now = self._clock()
@@ -192,7 +195,8 @@ class Recorder:
             )
             self.journal.append(entry)
             self.users.append(credit.user, render_block(entry, sentences))
-            stored.append(Change(device, entry, credit, sentences, changes, fetched))
+            stored.append(Change(device, entry, credit, sentences, changes, fetched, before, text))
+            before = text
         return stored
 
     def _notify(self, change: Change) -> None:

@@ -31,7 +31,7 @@ from rospoll.attribution.objects import (
     section_matches,
     sections_for_object,
 )
-from rospoll.config import ChangeSet, ItemChange
+from rospoll.config import ChangeSet, ItemChange, SectionChange
 
 UNKNOWN = "UNKNOWN"
 
@@ -59,6 +59,19 @@ class Attribution:
     def sections(self) -> tuple[str, ...]:
         """Changed section paths, in first-change order."""
         return tuple(dict.fromkeys(change.section for change in self.changes))
+
+    def changeset(self, base: ChangeSet) -> ChangeSet:
+        """``base`` narrowed to this attribution's item changes (for its revert snippet)."""
+        mine = {id(change) for change in self.changes}
+        sections = []
+        for section in base.sections:
+            kept = {
+                kind: tuple(c for c in getattr(section, kind) if id(c) in mine)
+                for kind in ("added", "removed", "changed", "moved")
+            }
+            if any(kept.values()):
+                sections.append(SectionChange(section.path, **kept))
+        return ChangeSet(base.old_meta, base.new_meta, tuple(sections))
 
     def counts(self) -> dict[str, int]:
         """Number of items added, removed, changed and moved."""

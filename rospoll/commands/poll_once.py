@@ -6,9 +6,10 @@ import argparse
 import json
 import sys
 import threading
+import time
 from typing import Any
 
-from rospoll import app
+from rospoll import app, reporting
 from rospoll.device.pool import Outcome
 from rospoll.inventory import load_inventory
 from rospoll.poll import poll_all
@@ -37,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
     if args.limit:
         inventory = inventory.filter(args.limit)
     with DataLock(app.lock_path(inventory), timeout_s=LOCK_WAIT_S):
-        recorder = app.recorder(inventory)
+        notifier = reporting.notifier(inventory)
+        recorder = app.recorder(inventory, notifier)
         progress = (
             _Progress(len(inventory.devices)) if sys.stdout.isatty() and not args.json else None
         )
@@ -50,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         )
         if progress:
             progress.done()
+        reporting.deliver_due(notifier, time.time())
     if args.json:
         print(json.dumps(_summary(outcomes), indent=2))
     else:
