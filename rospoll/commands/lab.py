@@ -13,23 +13,51 @@ from typing import Any
 def add_parser(subparsers: Any) -> None:
     """Register ``lab`` on the top-level sub-parsers."""
     parser = subparsers.add_parser(
-        "lab", help="run simulated RouterOS routers on 127.0.0.1",
+        "lab",
+        help="run simulated RouterOS routers on 127.0.0.1",
         description="Run lab RouterOS routers on 127.0.0.1, write an inventory for them and "
-                    "serve until Ctrl-C or SIGTERM.")
-    parser.add_argument("--routers", type=int, default=3, metavar="N",
-                        help="how many routers (default: 3)")
-    parser.add_argument("--base-port", type=int, default=0, metavar="P",
-                        help="first port, then P+1, ... (default: 0 = free ports)")
-    parser.add_argument("--config", type=Path, default=None, metavar="FILE",
-                        help="export file every router starts from (default: built-in)")
-    parser.add_argument("--version", dest="ros_version", default="7.16", metavar="V",
-                        help="RouterOS version to simulate (default: 7.16)")
-    parser.add_argument("--password", default="admin", metavar="PW",
-                        help='password of admin and extra users (default: "admin")')
-    parser.add_argument("--users", default="", metavar="NAMES",
-                        help="extra users, comma separated (e.g. alice,bob)")
-    parser.add_argument("--inventory-out", type=Path, default=None, metavar="PATH",
-                        help="where to write the inventory (default: the global -i path)")
+        "serve until Ctrl-C or SIGTERM.",
+    )
+    parser.add_argument(
+        "--routers", type=int, default=3, metavar="N", help="how many routers (default: 3)"
+    )
+    parser.add_argument(
+        "--base-port",
+        type=int,
+        default=0,
+        metavar="P",
+        help="first port, then P+1, ... (default: 0 = free ports)",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="export file every router starts from (default: built-in)",
+    )
+    parser.add_argument(
+        "--version",
+        dest="ros_version",
+        default="7.16",
+        metavar="V",
+        help="RouterOS version to simulate (default: 7.16)",
+    )
+    parser.add_argument(
+        "--password",
+        default="admin",
+        metavar="PW",
+        help='password of admin and extra users (default: "admin")',
+    )
+    parser.add_argument(
+        "--users", default="", metavar="NAMES", help="extra users, comma separated (e.g. alice,bob)"
+    )
+    parser.add_argument(
+        "--inventory-out",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="where to write the inventory (default: the global -i path)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -39,8 +67,13 @@ def run(args: argparse.Namespace) -> int:
 
     users = {"admin": args.password}
     users.update({u.strip(): args.password for u in args.users.split(",") if u.strip()})
-    fleet = LabFleet(count=args.routers, version=args.ros_version, users=users,
-                     base_port=args.base_port, config_path=args.config)
+    fleet = LabFleet(
+        count=args.routers,
+        version=args.ros_version,
+        users=users,
+        base_port=args.base_port,
+        config_path=args.config,
+    )
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

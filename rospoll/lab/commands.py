@@ -116,12 +116,12 @@ def _export_request(device: Device, line: str, path: str, args: list[str]) -> Ex
     for arg in args:
         key, value = split_arg(arg)
         if (key not in EXPORT_FLAGS and key != "file") or (
-                key == "show-sensitive" and device.flavor.is_v6):
+            key == "show-sensitive" and device.flavor.is_v6
+        ):
             raise CliError(f"expected end of command (line 1 column {_column(line, arg)})")
         flags[key] = value
     show = "show-sensitive" in flags and flags["show-sensitive"] in (None, "yes")
-    return ExportRequest(path, terse="terse" in flags, show_sensitive=show,
-                         to_file="file" in flags)
+    return ExportRequest(path, terse="terse" in flags, show_sensitive=show, to_file="file" in flags)
 
 
 def _print(device: Device, line: str, path: str, args: list[str]) -> Outcome:
@@ -136,8 +136,9 @@ def _print(device: Device, line: str, path: str, args: list[str]) -> Outcome:
     if path == "/system history":
         history = device.history
         detail = "detail" in args
-        lines = history.detail_lines(device.flavor) if detail else history.print_lines(
-            device.flavor)
+        lines = (
+            history.detail_lines(device.flavor) if detail else history.print_lines(device.flavor)
+        )
         return Outcome("\n".join(lines))
     section = device.config.find(path)
     if section is None and path not in SECTION_ORDER:
@@ -170,8 +171,11 @@ def _log_print(device: Device, args: list[str]) -> Outcome:
     where = Where(tuple(conditions))
     if follow is not None:
         return Outcome(follow=FollowRequest(where, only=follow))
-    lines = [text for entry, text in zip(device.logbook.entries, device.log_lines(), strict=True)
-             if where.matches(entry)]
+    lines = [
+        text
+        for entry, text in zip(device.logbook.entries, device.log_lines(), strict=True)
+        if where.matches(entry)
+    ]
     return Outcome("\n".join(lines))
 
 
@@ -184,8 +188,7 @@ def _find_conditions(selector: str) -> dict[str, str | None]:
     return dict(split_arg(w) for w in words)
 
 
-def _resolve(device: Device, section: Section, selector: str | None,
-             create: bool) -> list[Item]:
+def _resolve(device: Device, section: Section, selector: str | None, create: bool) -> list[Item]:
     """Items a selector means: ``*id``, number, name, ``[ find k=v ]``, or the singleton."""
     items = section.items
     if selector is None:
@@ -195,11 +198,20 @@ def _resolve(device: Device, section: Section, selector: str | None,
         return [section.append(Item("set", None, {}))]
     if selector.startswith("["):
         conds = _find_conditions(selector)
-        found = [i for i in items if i.verb == "add" and conds
-                 and all(i.attrs.get(k) == v for k, v in conds.items())]
+        found = [
+            i
+            for i in items
+            if i.verb == "add" and conds and all(i.attrs.get(k) == v for k, v in conds.items())
+        ]
         norm = "[ find " + " ".join(f"{k}={v}" for k, v in conds.items()) + " ]"
-        found += [i for i in items if i.verb == "set" and i.selector
-                  and i.selector.startswith("[") and _find_conditions(i.selector) == conds]
+        found += [
+            i
+            for i in items
+            if i.verb == "set"
+            and i.selector
+            and i.selector.startswith("[")
+            and _find_conditions(i.selector) == conds
+        ]
         if not conds:
             return [i for i in items if i.verb == "add"]
         if not found and create:
@@ -243,8 +255,14 @@ def _change(device: Device, path: str, verb: str, args: list[str], actor: Actor)
         before = item.attrs.pop("place-before", None)
         section.append(item, int(before) if before and before.isdigit() else None)
         command = f"{path} add {' '.join(args)}".rstrip()
-        device.record_change(section, item, "added", actor, f"{item.hex_id} = {command}",
-                             f"{path} remove {item.hex_id}")
+        device.record_change(
+            section,
+            item,
+            "added",
+            actor,
+            f"{item.hex_id} = {command}",
+            f"{path} remove {item.hex_id}",
+        )
         return ""
     selector = args[0] if args and split_arg(args[0])[1] is None else None
     rest = args[1:] if selector is not None else args
@@ -282,8 +300,13 @@ def _apply_verb(section: Section, item: Item, verb: str, rest: list[str]) -> Non
                 item.attrs.pop(key, None)
             else:
                 item.attrs[key] = value
-    if item.verb == "set" and not item.attrs and item in section.entries and item.selector \
-            and item.selector.isdigit():
+    if (
+        item.verb == "set"
+        and not item.attrs
+        and item in section.entries
+        and item.selector
+        and item.selector.isdigit()
+    ):
         section.entries.remove(item)
 
 
@@ -293,7 +316,11 @@ def _undo(path: str, verb: str, item: Item, old: dict[str, str | None], rest: li
     if verb in ("enable", "disable"):
         return f"{path} {'disable' if verb == 'enable' else 'enable'} {item.hex_id}"
     keys = [split_arg(a)[0] for a in rest]
-    back = " ".join(f"{k}={item_tokens(Item('set', None, {k: old[k]}))[1].split('=', 1)[1]}"
-                    if old.get(k) is not None else f"{k}=\"\"" for k in keys)
+    back = " ".join(
+        f"{k}={item_tokens(Item('set', None, {k: old[k]}))[1].split('=', 1)[1]}"
+        if old.get(k) is not None
+        else f'{k}=""'
+        for k in keys
+    )
     ref = f" {item.hex_id}" if item.selector is not None or item.verb == "add" else ""
     return f"{path} set{ref} {back}".rstrip()

@@ -16,23 +16,42 @@ from rospoll.lab.render import Flavor, log_line, render_export
 from rospoll.lab.state import Config, Header, Item, Section, load_export
 
 DEFAULT_CONFIGS = Path(__file__).resolve().parent / "default_configs"
-DEFAULT_RULES = (("info", "memory"), ("error", "memory"), ("warning", "memory"),
-                 ("critical", "echo"))
+DEFAULT_RULES = (
+    ("info", "memory"),
+    ("error", "memory"),
+    ("warning", "memory"),
+    ("critical", "echo"),
+)
 
 # Object descriptions used in log lines and history actions, by section path.
 OBJECT_NAMES = {
-    "/ip address": "address", "/ipv6 address": "address",
-    "/ip firewall filter": "filter rule", "/ip firewall nat": "nat rule",
-    "/ip firewall mangle": "mangle rule", "/ip firewall raw": "raw rule",
-    "/ipv6 firewall filter": "filter6 rule", "/ip firewall address-list": "address list entry",
-    "/ip dns static": "static dns entry", "/ip dns": "dns", "/system identity": "system identity",
-    "/system logging": "log rule", "/system logging action": "log action",
-    "/interface": "device", "/interface ethernet": "device", "/interface bridge": "device",
-    "/interface vlan": "device", "/interface bridge port": "bridge port",
-    "/interface list member": "interface list member", "/interface list": "interface list",
-    "/ip dhcp-client": "dhcp client", "/ip route": "route", "/ip service": "service",
-    "/system ntp client": "SNTP client configuration", "/system scheduler": "scheduled script",
-    "/system script": "script", "/ppp secret": "ppp secret",
+    "/ip address": "address",
+    "/ipv6 address": "address",
+    "/ip firewall filter": "filter rule",
+    "/ip firewall nat": "nat rule",
+    "/ip firewall mangle": "mangle rule",
+    "/ip firewall raw": "raw rule",
+    "/ipv6 firewall filter": "filter6 rule",
+    "/ip firewall address-list": "address list entry",
+    "/ip dns static": "static dns entry",
+    "/ip dns": "dns",
+    "/system identity": "system identity",
+    "/system logging": "log rule",
+    "/system logging action": "log action",
+    "/interface": "device",
+    "/interface ethernet": "device",
+    "/interface bridge": "device",
+    "/interface vlan": "device",
+    "/interface bridge port": "bridge port",
+    "/interface list member": "interface list member",
+    "/interface list": "interface list",
+    "/ip dhcp-client": "dhcp client",
+    "/ip route": "route",
+    "/ip service": "service",
+    "/system ntp client": "SNTP client configuration",
+    "/system scheduler": "scheduled script",
+    "/system script": "script",
+    "/ppp secret": "ppp secret",
 }
 
 
@@ -61,12 +80,14 @@ def object_name(path: str, item: Item | None) -> str:
 class Device:
     """One lab router's brain (no I/O besides reading its config file once)."""
 
-    def __init__(self, name: str, version: str, config_path: str | Path | None,
-                 log_format: str = "auto") -> None:
+    def __init__(
+        self, name: str, version: str, config_path: str | Path | None, log_format: str = "auto"
+    ) -> None:
         self.name = name
         self.flavor = Flavor.of(version)
-        self.log_style = ("v6" if self.flavor.is_v6 else "v7") if log_format == "auto" \
-            else log_format
+        self.log_style = (
+            ("v6" if self.flavor.is_v6 else "v7") if log_format == "auto" else log_format
+        )
         if log_format not in ("auto", "v6", "v7"):
             raise ValueError(f"log_format must be auto, v6 or v7, not {log_format!r}")
         self.config, self.header = self._load(config_path)
@@ -95,11 +116,19 @@ class Device:
                 return item.attrs["name"] or "MikroTik"
         return "MikroTik"
 
-    def export_text(self, *, path: str = "", terse: bool = False,
-                    show_sensitive: bool = True) -> str:
+    def export_text(
+        self, *, path: str = "", terse: bool = False, show_sensitive: bool = True
+    ) -> str:
         hide = not self.flavor.is_v6 and not show_sensitive
-        return render_export(self.config, self.header, self.flavor, datetime.now(),
-                             terse=terse, hide_sensitive=hide, path=path)
+        return render_export(
+            self.config,
+            self.header,
+            self.flavor,
+            datetime.now(),
+            terse=terse,
+            hide_sensitive=hide,
+            path=path,
+        )
 
     # --- logging ------------------------------------------------------------------------
 
@@ -107,8 +136,7 @@ class Device:
         """Does any enabled ``action=memory`` rule take an entry with these topics?"""
         have = set(topics.split(","))
         section = self.config.find("/system logging")
-        rules: list[dict[str, str | None]] = [
-            {"topics": t, "action": a} for t, a in DEFAULT_RULES]
+        rules: list[dict[str, str | None]] = [{"topics": t, "action": a} for t, a in DEFAULT_RULES]
         for item in section.items if section else []:
             if item.verb == "set" and item.selector and item.selector.isdigit():
                 n = int(item.selector)
@@ -130,8 +158,9 @@ class Device:
 
     def log_lines(self) -> list[str]:
         now = datetime.now()
-        return [log_line(self.log_style, e.time, e.topics, e.message, now)
-                for e in self.logbook.entries]
+        return [
+            log_line(self.log_style, e.time, e.topics, e.message, now) for e in self.logbook.entries
+        ]
 
     def set_logging(self, enabled: bool) -> None:
         section = self.config.section("/system logging")
@@ -146,8 +175,9 @@ class Device:
         else:
             item.attrs["disabled"] = "yes"
 
-    def record_change(self, section: Section, item: Item | None, verb: str, actor: Actor,
-                      command: str, undo: str) -> None:
+    def record_change(
+        self, section: Section, item: Item | None, verb: str, actor: Actor, command: str, undo: str
+    ) -> None:
         """Log ``<object> <verb> by …`` and add a history entry, as RouterOS does."""
         action = f"{object_name(section.path, item)} {verb}"
         if self.log_style == "v6":
@@ -156,16 +186,21 @@ class Device:
             message = f"{action} by {actor.v7_token} ({command})"
         self.log("system,info", message)
         redo = command.split(" = ", 1)[1] if command.startswith("*") else command
-        self.history.add(HistoryEntry(action, actor.user, datetime.now().replace(microsecond=0),
-                                      redo, undo))
+        self.history.add(
+            HistoryEntry(action, actor.user, datetime.now().replace(microsecond=0), redo, undo)
+        )
 
     def session_opened(self, actor: Actor) -> None:
-        self.log("system,info,account",
-                 f"user {actor.user} logged in from {actor.address} via {actor.via}")
+        self.log(
+            "system,info,account",
+            f"user {actor.user} logged in from {actor.address} via {actor.via}",
+        )
 
     def session_closed(self, actor: Actor) -> None:
-        self.log("system,info,account",
-                 f"user {actor.user} logged out from {actor.address} via {actor.via}")
+        self.log(
+            "system,info,account",
+            f"user {actor.user} logged out from {actor.address} via {actor.via}",
+        )
 
     def rebooted(self) -> None:
         self.logbook.clear()

@@ -13,14 +13,25 @@ from rospoll.lab.router import LabRouter
 class LabFleet:
     """``count`` routers named lab1..labN (or the given ``routers``), all on one loop."""
 
-    def __init__(self, count: int = 3, version: str = "7.16",
-                 users: dict[str, str] | None = None, base_port: int = 0,
-                 config_path: str | Path | None = None,
-                 routers: list[LabRouter] | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        count: int = 3,
+        version: str = "7.16",
+        users: dict[str, str] | None = None,
+        base_port: int = 0,
+        config_path: str | Path | None = None,
+        routers: list[LabRouter] | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
         self.base_port, self.host = base_port, host
-        self.routers = routers if routers is not None else [
-            LabRouter(name=f"lab{n}", version=version, users=users, config_path=config_path)
-            for n in range(1, count + 1)]
+        self.routers = (
+            routers
+            if routers is not None
+            else [
+                LabRouter(name=f"lab{n}", version=version, users=users, config_path=config_path)
+                for n in range(1, count + 1)
+            ]
+        )
 
     def start(self, ready_timeout_s: float = 5) -> None:
         for n, router in enumerate(self.routers):
@@ -34,8 +45,12 @@ class LabFleet:
     def __enter__(self) -> LabFleet:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     def write_inventory(self, path: str | Path, password_env: str | None = None) -> Path:
@@ -43,11 +58,15 @@ class LabFleet:
         hosts = {}
         for n, router in enumerate(self.routers, start=1):
             user = "admin" if "admin" in router.users else next(iter(router.users))
-            password = (f"{{{{ lookup('env', '{password_env}') }}}}" if password_env
-                        else router.users[user])
-            hosts[f"lab{n}"] = {"ansible_host": self.host, "ansible_port": router.port,
-                                "ansible_user": user, "ansible_password": password}
+            password = (
+                f"{{{{ lookup('env', '{password_env}') }}}}" if password_env else router.users[user]
+            )
+            hosts[f"lab{n}"] = {
+                "ansible_host": self.host,
+                "ansible_port": router.port,
+                "ansible_user": user,
+                "ansible_password": password,
+            }
         out = Path(path)
-        out.write_text(yaml.safe_dump({"all": {"hosts": hosts}}, sort_keys=False),
-                       encoding="utf-8")
+        out.write_text(yaml.safe_dump({"all": {"hosts": hosts}}, sort_keys=False), encoding="utf-8")
         return out

@@ -94,22 +94,34 @@ class History:
     def print_lines(self, flavor: Flavor) -> list[str]:
         newest_first = list(reversed(self.entries))
         if flavor.is_v6 or not flavor.iso_dates:
-            lines = ["Flags: U - undoable, R - redoable, F - floating-undo ",
-                     f"  {'ACTION':<41}{'BY':<19}{'POLICY':<18}"]
+            lines = [
+                "Flags: U - undoable, R - redoable, F - floating-undo ",
+                f"  {'ACTION':<41}{'BY':<19}{'POLICY':<18}",
+            ]
             lines += [f"U {e.action:<41}{e.by:<19}{e.policy}" for e in newest_first]
             return lines
-        lines = ["Flags: U - UNDOABLE", "Columns: ACTION, BY, POLICY, TIME",
-                 f"  {'ACTION':<36}{'BY':<7}{'POLICY':<8}{'TIME':<19}"]
-        lines += [f"U {e.action:<36}{e.by:<7}{e.policy:<8}{stamp(flavor, e.time)}"
-                  for e in newest_first]
+        lines = [
+            "Flags: U - UNDOABLE",
+            "Columns: ACTION, BY, POLICY, TIME",
+            f"  {'ACTION':<36}{'BY':<7}{'POLICY':<8}{'TIME':<19}",
+        ]
+        lines += [
+            f"U {e.action:<36}{e.by:<7}{e.policy:<8}{stamp(flavor, e.time)}" for e in newest_first
+        ]
         return lines
 
     def detail_lines(self, flavor: Flavor) -> list[str]:
         lines = ["Flags: U - undoable, R - redoable, F - floating-undo"]
         for e in reversed(self.entries):
             when = stamp(flavor, e.time) if flavor.iso_dates else old_date(e.time)
-            tokens = [f"redo={e.redo}", f"undo={e.undo}", f'action="{e.action}"',
-                      f'by="{e.by}"', f"policy={e.policy}", f"time={when}"]
+            tokens = [
+                f"redo={e.redo}",
+                f"undo={e.undo}",
+                f'action="{e.action}"',
+                f'by="{e.by}"',
+                f"policy={e.policy}",
+                f"time={when}",
+            ]
             lines += _wrap_detail(tokens)
         return lines
 

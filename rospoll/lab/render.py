@@ -12,12 +12,30 @@ from datetime import datetime
 from rospoll.lab.state import Config, Header, Item, Section, encode_value
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-SENSITIVE = frozenset({
-    "password", "secret", "private-key", "pre-shared-key", "preshared-key", "wpa-pre-shared-key",
-    "wpa2-pre-shared-key", "wpa3-pre-shared-key", "passphrase", "ipsec-secret",
-    "authentication-key", "auth-key", "auth-password", "priv-password", "encryption-password",
-    "authentication-password", "bind-password", "radius-secret", "shared-secret", "key",
-})
+SENSITIVE = frozenset(
+    {
+        "password",
+        "secret",
+        "private-key",
+        "pre-shared-key",
+        "preshared-key",
+        "wpa-pre-shared-key",
+        "wpa2-pre-shared-key",
+        "wpa3-pre-shared-key",
+        "passphrase",
+        "ipsec-secret",
+        "authentication-key",
+        "auth-key",
+        "auth-password",
+        "priv-password",
+        "encryption-password",
+        "authentication-password",
+        "bind-password",
+        "radius-secret",
+        "shared-secret",
+        "key",
+    }
+)
 EXPORT_WIDTH = 80
 
 
@@ -78,8 +96,16 @@ def header_lines(flavor: Flavor, header: Header, when: datetime) -> list[str]:
     return lines
 
 
-def render_export(config: Config, header: Header, flavor: Flavor, when: datetime, *,
-                  terse: bool = False, hide_sensitive: bool = False, path: str = "") -> str:
+def render_export(
+    config: Config,
+    header: Header,
+    flavor: Flavor,
+    when: datetime,
+    *,
+    terse: bool = False,
+    hide_sensitive: bool = False,
+    path: str = "",
+) -> str:
     """The full text of ``[path] export [terse]``, lines joined with ``\\n``."""
     lines = header_lines(flavor, header, when)
     for section in config.sections:
@@ -189,12 +215,17 @@ def resource_lines(flavor: Flavor, uptime_s: float, board: str) -> list[str]:
         ("version", f"{flavor.version} ({flavor.channel})"),
         ("build-time", f"{build:%Y-%m-%d %H:%M:%S}" if iso_build else old_date(build, True)),
         ("factory-software", "6.44" if flavor.is_v6 else "7.1"),
-        ("free-memory", "165.6MiB"), ("total-memory", "256.0MiB"),
-        ("cpu", "ARMv7" if flavor.is_v6 else "ARM64"), ("cpu-count", "4"),
-        ("cpu-frequency", "880MHz"), ("cpu-load", "1%"),
-        ("free-hdd-space", "8.9MiB"), ("total-hdd-space", "16.0MiB"),
+        ("free-memory", "165.6MiB"),
+        ("total-memory", "256.0MiB"),
+        ("cpu", "ARMv7" if flavor.is_v6 else "ARM64"),
+        ("cpu-count", "4"),
+        ("cpu-frequency", "880MHz"),
+        ("cpu-load", "1%"),
+        ("free-hdd-space", "8.9MiB"),
+        ("total-hdd-space", "16.0MiB"),
         ("architecture-name", "mmips" if flavor.is_v6 else "arm64"),
-        ("board-name", board), ("platform", "MikroTik"),
+        ("board-name", board),
+        ("platform", "MikroTik"),
     ]
     return right_aligned(pairs)
 
@@ -216,5 +247,7 @@ def log_line(style: str, when: datetime, topics: str, message: str, now: datetim
 
 
 V7_SEPARATOR = " = = =   = = =   = = =      = = =   = = =   = = =      = = =   = = =   = = ="
-FOOTERS = {"v6": "-- Ctrl-C to quit.",
-           "v7": "-- Ctrl-C to quit. Space prints separator. New entries will appear at bottom."}
+FOOTERS = {
+    "v6": "-- Ctrl-C to quit.",
+    "v7": "-- Ctrl-C to quit. Space prints separator. New entries will appear at bottom.",
+}

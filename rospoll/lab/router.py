@@ -36,10 +36,16 @@ def _load_key(key: KeySource | None) -> asyncssh.SSHKey:
 class LabRouter:
     """A RouterOS SSH simulator on 127.0.0.1 (or any host); see the module docstring."""
 
-    def __init__(self, name: str = "MikroTik", version: str = "7.16",
-                 users: dict[str, str] | None = None, config_path: str | Path | None = None,
-                 repaint: str = "plain", log_format: str = "auto",
-                 host_key: KeySource | None = None) -> None:
+    def __init__(
+        self,
+        name: str = "MikroTik",
+        version: str = "7.16",
+        users: dict[str, str] | None = None,
+        config_path: str | Path | None = None,
+        repaint: str = "plain",
+        log_format: str = "auto",
+        host_key: KeySource | None = None,
+    ) -> None:
         if repaint not in REPAINTS:
             raise ValueError(f"repaint must be one of {REPAINTS}, not {repaint!r}")
         self.name = name
@@ -65,8 +71,12 @@ class LabRouter:
     def __enter__(self) -> LabRouter:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     def reboot(self, down_s: float = 2.0) -> None:
@@ -112,8 +122,9 @@ class LabRouter:
             outcome = execute(self._device, command, actor)
             if outcome.export is not None:
                 req = outcome.export
-                return self._device.export_text(path=req.path, terse=req.terse,
-                                                show_sensitive=req.show_sensitive)
+                return self._device.export_text(
+                    path=req.path, terse=req.terse, show_sensitive=req.show_sensitive
+                )
             return outcome.text
 
         return call(run)
@@ -130,8 +141,7 @@ class LabRouter:
 
     def history_lines(self, detail: bool = False) -> list[str]:
         history, flavor = self._device.history, self._device.flavor
-        return call(lambda: history.detail_lines(flavor) if detail
-                    else history.print_lines(flavor))
+        return call(lambda: history.detail_lines(flavor) if detail else history.print_lines(flavor))
 
     def item_count(self) -> int:
         """Number of ``add``/``set`` items in the model."""
@@ -145,6 +155,7 @@ class LabRouter:
     def set_history(self, enabled: bool) -> None:
         def switch() -> None:
             self._device.history.is_enabled = enabled
+
         call(switch)
 
     def clear_history(self) -> None:

@@ -102,8 +102,9 @@ class Knobs:
 class LabListener:
     """The SSH side of one lab router: listener, connections, sessions (loop thread only)."""
 
-    def __init__(self, device: Device, users: dict[str, str], knobs: Knobs,
-                 host_key: asyncssh.SSHKey) -> None:
+    def __init__(
+        self, device: Device, users: dict[str, str], knobs: Knobs, host_key: asyncssh.SSHKey
+    ) -> None:
         self.device, self.users, self.knobs, self.host_key = device, users, knobs, host_key
         self.acceptor: asyncssh.SSHAcceptor | None = None
         self.connections: set[asyncssh.SSHServerConnection] = set()
@@ -111,8 +112,15 @@ class LabListener:
 
     async def listen(self, host: str, port: int) -> int:
         self.acceptor = await asyncssh.listen(
-            host, port, server_factory=lambda: _Server(self), server_host_keys=[self.host_key],
-            encoding=None, server_version="ROSSSH", reuse_address=True, login_timeout=30)
+            host,
+            port,
+            server_factory=lambda: _Server(self),
+            server_host_keys=[self.host_key],
+            encoding=None,
+            server_version="ROSSSH",
+            reuse_address=True,
+            login_timeout=30,
+        )
         self.host, self.port = host, self.acceptor.sockets[0].getsockname()[1]
         return self.port
 
@@ -186,8 +194,7 @@ class _Server(asyncssh.SSHServer):
 class Session(asyncssh.SSHServerSession[bytes]):
     """One shell or exec channel: RouterOS line editor, command runner, log follower."""
 
-    def __init__(self, lab: LabListener, actor: Actor,
-                 conn: asyncssh.SSHServerConnection) -> None:
+    def __init__(self, lab: LabListener, actor: Actor, conn: asyncssh.SSHServerConnection) -> None:
         self.lab, self.actor, self.conn = lab, actor, conn
         self.chan: asyncssh.SSHServerChannel[bytes] | None = None
         self.width = 80
@@ -206,8 +213,9 @@ class Session(asyncssh.SSHServerSession[bytes]):
     def connection_made(self, chan: asyncssh.SSHServerChannel[bytes]) -> None:
         self.chan = chan
 
-    def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int],
-                      term_modes: Any) -> bool:
+    def pty_requested(
+        self, term_type: str, term_size: tuple[int, int, int, int], term_modes: Any
+    ) -> bool:
         self.width = max(20, min(term_size[0] or 80, 1024))
         return True
 
@@ -397,8 +405,9 @@ class Session(asyncssh.SSHServerSession[bytes]):
     async def _run_export(self, request: ExportRequest) -> None:
         knobs = self.lab.knobs
         failure, knobs.fail_next_export = knobs.fail_next_export, None
-        text = self.lab.device.export_text(path=request.path, terse=request.terse,
-                                           show_sensitive=request.show_sensitive)
+        text = self.lab.device.export_text(
+            path=request.path, terse=request.terse, show_sensitive=request.show_sensitive
+        )
         if request.to_file or failure == "empty":
             return
         if failure == "error":
@@ -437,8 +446,9 @@ class Session(asyncssh.SSHServerSession[bytes]):
 
         def show(entry: LogEntry) -> None:
             if request.where.matches(entry) and not self.closed:
-                line = log_line(device.log_style, entry.time, entry.topics, entry.message,
-                                entry.time)
+                line = log_line(
+                    device.log_style, entry.time, entry.topics, entry.message, entry.time
+                )
                 erase = "\r\x1b[K" if interactive else ""
                 self._write(erase + line + "\r\n" + self._footer())
                 self._flush()

@@ -11,24 +11,78 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-VERBS = frozenset({"add", "set", "remove", "move", "enable", "disable", "unset", "comment",
-                   "print", "export", "edit", "reset", "find"})
+VERBS = frozenset(
+    {
+        "add",
+        "set",
+        "remove",
+        "move",
+        "enable",
+        "disable",
+        "unset",
+        "comment",
+        "print",
+        "export",
+        "edit",
+        "reset",
+        "find",
+    }
+)
 ITEM_VERBS = frozenset({"add", "set"})
 
 # RouterOS menu order for sections the lab may create itself (loaded files keep their own order).
 SECTION_ORDER = (
-    "/interface bridge", "/interface ethernet", "/interface wireguard", "/interface list",
-    "/interface wireless security-profiles", "/ip pool", "/ip dhcp-server", "/port", "/ppp profile",
-    "/interface bridge port", "/interface list member", "/interface wireguard peers",
-    "/ip address", "/ip dhcp-client", "/ip dhcp-server network", "/ip dns", "/ip dns static",
-    "/ip firewall address-list", "/ip firewall filter", "/ip firewall mangle", "/ip firewall nat",
-    "/ip firewall raw", "/ip route", "/ip service", "/ipv6 firewall filter", "/ppp secret",
-    "/system clock", "/system identity", "/system logging", "/system note", "/system ntp client",
-    "/system scheduler", "/system script", "/tool mac-server", "/user",
+    "/interface bridge",
+    "/interface ethernet",
+    "/interface wireguard",
+    "/interface list",
+    "/interface wireless security-profiles",
+    "/ip pool",
+    "/ip dhcp-server",
+    "/port",
+    "/ppp profile",
+    "/interface bridge port",
+    "/interface list member",
+    "/interface wireguard peers",
+    "/ip address",
+    "/ip dhcp-client",
+    "/ip dhcp-server network",
+    "/ip dns",
+    "/ip dns static",
+    "/ip firewall address-list",
+    "/ip firewall filter",
+    "/ip firewall mangle",
+    "/ip firewall nat",
+    "/ip firewall raw",
+    "/ip route",
+    "/ip service",
+    "/ipv6 firewall filter",
+    "/ppp secret",
+    "/system clock",
+    "/system identity",
+    "/system logging",
+    "/system note",
+    "/system ntp client",
+    "/system scheduler",
+    "/system script",
+    "/tool mac-server",
+    "/user",
 )
 
-_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
-            "_": " ", '"': '"', "\\": "\\", "$": "$", "?": "?"}
+_ESCAPES = {
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "v": "\v",
+    "_": " ",
+    '"': '"',
+    "\\": "\\",
+    "$": "$",
+    "?": "?",
+}
 _HEX = re.compile(r"[0-9A-Fa-f]{2}")
 
 
@@ -201,8 +255,10 @@ class Config:
         new = Section(path)
         rank = {p: i for i, p in enumerate(SECTION_ORDER)}
         mine = rank.get(path, len(SECTION_ORDER))
-        pos = next((i for i, s in enumerate(self.sections)
-                    if rank.get(s.path, len(SECTION_ORDER)) > mine), len(self.sections))
+        pos = next(
+            (i for i, s in enumerate(self.sections) if rank.get(s.path, len(SECTION_ORDER)) > mine),
+            len(self.sections),
+        )
         self.sections.insert(pos, new)
         return new
 
@@ -249,8 +305,16 @@ def load_export(text: str) -> tuple[Config, Header]:
             m = _HEADER_KV.match(stripped)
             if m:
                 key, value = m.group(1), m.group(2).strip()
-                setattr(header, {"software id": "software_id", "system id": "system_id",
-                                 "model": "model", "serial number": "serial"}[key], value)
+                setattr(
+                    header,
+                    {
+                        "software id": "software_id",
+                        "system id": "system_id",
+                        "model": "model",
+                        "serial number": "serial",
+                    }[key],
+                    value,
+                )
             elif stripped == "#" and header.software_id is not None and header.model is None:
                 header.bare_hashes += 1
             continue

@@ -51,8 +51,11 @@ class Digest:
         """Queue ``report`` for its recipient set; raises ``NotifyError`` if it cannot be saved."""
         if not report.recipients:
             raise NotifyError(f"change {report.id} has no recipients to mail")
-        path = (self.folder / recipient_key(report.recipients)
-                / f"{int(now * 1e9):020d}-{report.id}.json")
+        path = (
+            self.folder
+            / recipient_key(report.recipients)
+            / f"{int(now * 1e9):020d}-{report.id}.json"
+        )
         try:
             write_atomic(path, report.to_json().encode())
         except OSError as exc:
@@ -99,7 +102,9 @@ class Digest:
             if reports:
                 recipients = reports[0].recipients  # the same set for the whole group
                 message = compose_message(
-                    render_email(reports), mail_from=mail_from, recipients=recipients,
+                    render_email(reports),
+                    mail_from=mail_from,
+                    recipients=recipients,
                     date=datetime.fromtimestamp(now, timezone.utc),
                 )
                 written.append(outbox.put(message))
@@ -118,4 +123,3 @@ class Digest:
             with contextlib.suppress(OSError):
                 path.replace(path.with_name(path.name + ".bad"))
             return None
-

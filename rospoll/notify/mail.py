@@ -122,8 +122,9 @@ def send_message(message: EmailMessage, settings: MailSettings) -> None:
         raise error(f"SMTP server {where} refused every recipient: {text}") from exc
     except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
         error = MailRejectedError if exc.smtp_code >= 500 else NotifyError
-        raise error(f"SMTP server {where} refused the message: {exc.smtp_code} "
-                    f"{_text(exc.smtp_error)}") from exc
+        raise error(
+            f"SMTP server {where} refused the message: {exc.smtp_code} {_text(exc.smtp_error)}"
+        ) from exc
     except smtplib.SMTPException as exc:
         raise NotifyError(f"SMTP with {where} failed: {exc}") from exc
     except ssl.SSLError as exc:
@@ -135,7 +136,9 @@ def send_message(message: EmailMessage, settings: MailSettings) -> None:
 def _connect(settings: MailSettings) -> smtplib.SMTP:
     if settings.security == "ssl":
         return smtplib.SMTP_SSL(
-            settings.server, settings.effective_port, timeout=settings.timeout_s,
+            settings.server,
+            settings.effective_port,
+            timeout=settings.timeout_s,
             context=tls_context(settings),
         )
     return smtplib.SMTP(settings.server, settings.effective_port, timeout=settings.timeout_s)

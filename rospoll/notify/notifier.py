@@ -1,8 +1,8 @@
 """What the app calls: one object that mails (or queues a digest of) a change and publishes it.
 
-    notifier = Notifier(Path("reports"), settings)
-    thread = notifier.start(stop_event)            # None when mail is disabled
-    notifier.notify(report, now=datetime.now(timezone.utc))
+notifier = Notifier(Path("reports"), settings)
+thread = notifier.start(stop_event)            # None when mail is disabled
+notifier.notify(report, now=datetime.now(timezone.utc))
 """
 
 from __future__ import annotations
@@ -55,8 +55,10 @@ class Notifier:
                 self.outbox.wake.set()
             else:
                 message = compose_message(
-                    render_email(report), mail_from=self.settings.mail_from,
-                    recipients=report.recipients, date=now,
+                    render_email(report),
+                    mail_from=self.settings.mail_from,
+                    recipients=report.recipients,
+                    date=now,
                 )
                 queued = self.outbox.put(message)
         self.site.publish(report)
@@ -71,7 +73,8 @@ class Notifier:
         """
         if not self.settings.enabled:
             return None
-        thread = DeliveryThread(self.outbox, self.settings, stop_event, digest=self.digest,
-                                send=send, poll_s=poll_s)
+        thread = DeliveryThread(
+            self.outbox, self.settings, stop_event, digest=self.digest, send=send, poll_s=poll_s
+        )
         thread.start()
         return thread

@@ -186,8 +186,13 @@ class Outbox:
             self._move_to_failed(item, f"gave up after {attempts} attempts: {error}")
             return
         next_try = now + self.backoff.delay_s(attempts)
-        log.warning("mail %s not sent (attempt %d, retry in %.0fs): %s",
-                    item.id, attempts, next_try - now, error)
+        log.warning(
+            "mail %s not sent (attempt %d, retry in %.0fs): %s",
+            item.id,
+            attempts,
+            next_try - now,
+            error,
+        )
         try:
             write_atomic(item.path.with_suffix(".json"), _state_bytes(attempts, next_try, error))
         except OSError as exc:  # the message stays due; it will simply be tried again
@@ -197,8 +202,7 @@ class Outbox:
         try:
             item.path.unlink()
         except OSError as exc:  # it was sent; if it stays, it would be sent again
-            log.error("mail %s was sent but could not be removed from the outbox: %s",
-                      item.id, exc)
+            log.error("mail %s was sent but could not be removed from the outbox: %s", item.id, exc)
         with contextlib.suppress(OSError):
             item.path.with_suffix(".json").unlink()
 

@@ -134,8 +134,13 @@ def change_view(report: ChangeReport) -> dict[str, Any]:
     for path, lines in report.sentences:
         shown = [clean_line(x, 1000) for x in lines[: max(budget, 0)]]
         budget -= len(lines)
-        sentences.append({"section": clean_line(path, LINE_LIMIT), "lines": shown,
-                          "hidden": len(lines) - len(shown)})
+        sentences.append(
+            {
+                "section": clean_line(path, LINE_LIMIT),
+                "lines": shown,
+                "hidden": len(lines) - len(shown),
+            }
+        )
     diff = clean_block(report.diff).rstrip("\n")
     return {
         "id": report.id,

@@ -66,8 +66,10 @@ FILTER_SCRIPT = """
 })();
 """
 _SCRIPT_HASH = base64.b64encode(hashlib.sha256(FILTER_SCRIPT.encode()).digest()).decode()
-CSP_INDEX = (f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-             f"script-src 'sha256-{_SCRIPT_HASH}'")
+CSP_INDEX = (
+    f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    f"script-src 'sha256-{_SCRIPT_HASH}'"
+)
 CSP_PAGE = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -97,8 +99,9 @@ class ReportSite:
         """
         with self._lock:
             try:
-                write_atomic(self.changes / f"{report.id}.json", report.to_json().encode(),
-                             mode=PAGE_MODE)
+                write_atomic(
+                    self.changes / f"{report.id}.json", report.to_json().encode(), mode=PAGE_MODE
+                )
                 page = self._write_change_page(report)
                 summaries = [s for s in self._load_summaries() if s["id"] != report.id]
                 summaries.append(summary(report))
@@ -144,20 +147,42 @@ class ReportSite:
 
     def _write_lists(self, summaries: list[dict[str, Any]], routers: set[str] | None) -> None:
         summaries.sort(key=lambda s: (s["time"], s["id"]), reverse=True)
-        write_atomic(self.changes / ".summaries.json",
-                     json.dumps(summaries, ensure_ascii=True).encode(), mode=PAGE_MODE)
+        write_atomic(
+            self.changes / ".summaries.json",
+            json.dumps(summaries, ensure_ascii=True).encode(),
+            mode=PAGE_MODE,
+        )
         all_routers = sorted({s["router_name"] for s in summaries})
         links = [{"name": s, "page": f"routers/{router_slug(s)}.html"} for s in all_routers]
-        self._write_list(self.root / "index.html", summaries, base="", title="rospoll changes",
-                         router_links=links, with_filter=True)
+        self._write_list(
+            self.root / "index.html",
+            summaries,
+            base="",
+            title="rospoll changes",
+            router_links=links,
+            with_filter=True,
+        )
         for name in all_routers if routers is None else sorted(routers):
             mine = [s for s in summaries if s["router_name"] == name]
-            self._write_list(self.root / "routers" / f"{router_slug(name)}.html", mine,
-                             base="../", title=f"rospoll changes on {mine[0]['router']}",
-                             router_links=[], with_filter=False)
+            self._write_list(
+                self.root / "routers" / f"{router_slug(name)}.html",
+                mine,
+                base="../",
+                title=f"rospoll changes on {mine[0]['router']}",
+                router_links=[],
+                with_filter=False,
+            )
 
-    def _write_list(self, path: Path, summaries: list[dict[str, Any]], *, base: str, title: str,
-                    router_links: list[dict[str, str]], with_filter: bool) -> None:
+    def _write_list(
+        self,
+        path: Path,
+        summaries: list[dict[str, Any]],
+        *,
+        base: str,
+        title: str,
+        router_links: list[dict[str, str]],
+        with_filter: bool,
+    ) -> None:
         shown = summaries[: self.index_limit]
         context = {
             "title": title,
