@@ -12,6 +12,7 @@ from rospoll.attribution.logline import ChangeEvent
 from rospoll.device.hostkeys import KnownHosts
 from rospoll.device.poller import Fetched, fetch
 from rospoll.device.pool import Outcome, run_each
+from rospoll.device.session import RouterSession
 from rospoll.errors import ExportError, ExportInvalidError
 from rospoll.inventory import Device
 from rospoll.recorder import Recorded, Recorder
@@ -23,6 +24,7 @@ def poll_device(
     known_hosts: KnownHosts,
     recorder: Recorder,
     events: Sequence[ChangeEvent] = (),
+    opener: Callable[[Device], RouterSession] | None = None,
 ) -> Recorded:
     """Fetch and record one router; a cut, invalid or suddenly shrunk export is fetched again once.
 
@@ -32,13 +34,13 @@ def poll_device(
     """
     first: Fetched | None = None
     try:
-        first = fetch(device, known_hosts)
+        first = fetch(device, known_hosts, opener=opener)
         return recorder.record(device, first, events=events)
     except ExportError:
         first = None
     except ExportInvalidError:
         pass
-    again = fetch(device, known_hosts)
+    again = fetch(device, known_hosts, opener=opener)
     same = first is not None and again.export == first.export
     try:
         return recorder.record(device, again, events=events, allow_shrink=same)

@@ -3,4 +3,4 @@
 ``rospoll.cli`` registers the modules listed in ``COMMANDS`` in that order.
 """
 
-COMMANDS = ["check", "diff", "lab", "poll_once"]
+COMMANDS = ["check", "poll_once", "watch", "status", "diff", "lab"]

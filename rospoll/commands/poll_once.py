@@ -67,16 +67,22 @@ def _line(outcome: Outcome[Recorded], *, verbose: bool) -> str:
     name = outcome.device.name
     if outcome.value is None:
         return f"{name}: FAILED: {outcome.error}"
-    if outcome.value.baseline:
-        return f"{name}: baseline stored"
-    if not outcome.value.changes:
+    if not outcome.value.changes and not outcome.value.baseline:
         return f"{name}: unchanged" if verbose else ""
+    return describe(outcome.value)
+
+
+def describe(recorded: Recorded) -> str:
+    """One line: the baseline, or who changed which sections; empty when nothing changed."""
+    name = recorded.device.name
+    if recorded.baseline:
+        return f"{name}: baseline stored"
     parts = [
         f"{c.entry.user} ({c.entry.source}{', inferred' if c.entry.inferred else ''}) "
         f"{', '.join(c.entry.sections)}"
-        for c in outcome.value.changes
+        for c in recorded.changes
     ]
-    return f"{name}: changed by {'; '.join(parts)}"
+    return f"{name}: changed by {'; '.join(parts)}" if parts else ""
 
 
 def _summary(outcomes: list[Outcome[Recorded]]) -> dict[str, Any]:

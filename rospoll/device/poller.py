@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rospoll.device.hostkeys import KnownHosts
@@ -20,19 +21,32 @@ class Fetched:
     version: str
 
 
-def fetch(device: Device, known_hosts: KnownHosts) -> Fetched:
+def fetch(
+    device: Device,
+    known_hosts: KnownHosts,
+    *,
+    opener: Callable[[Device], RouterSession] | None = None,
+) -> Fetched:
     """Open a session, read the export and ``/system history``, always ``quit``.
+
+    ``opener`` returns an open session (the watcher's, so it can cut them on shutdown).
 
     Raises :class:`~rospoll.errors.DeviceError` subclasses when the session cannot be
     opened (connection, login, host key), and :class:`~rospoll.errors.ExportError` when
     it breaks or times out afterwards (worth one retry). The export is not validated here.
     """
-    with RouterSession(device, known_hosts=known_hosts) as session:
-        try:
-            export = session.export()
-            history = session.history()
-        except ExportError:
-            raise
-        except DeviceError as exc:
-            raise ExportError(device.name, f"export failed: {exc.message}") from exc
-        return Fetched(export, history, session.identity, session.version)
+    if opener is None:
+        session = RouterSession(device, known_hosts=known_hosts)
+        session.open()
+    else:
+        session = opener(device)
+    try:
+        export = session.export()
+        history = session.history()
+    except ExportError:
+        raise
+    except DeviceError as exc:
+        raise ExportError(device.name, f"export failed: {exc.message}") from exc
+    finally:
+        session.close()
+    return Fetched(export, history, session.identity, session.version)

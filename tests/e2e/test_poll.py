@@ -109,9 +109,9 @@ def test_cut_and_error_exports_leave_the_backup_untouched(make_lab, capsys, monk
     modes = {"lab1": "truncate:0.5", "lab2": "error"}
     real_fetch = poll_module.fetch
 
-    def fetch_failing(device, known_hosts):
+    def fetch_failing(device, known_hosts, **kwargs):
         lab.router(device.name).fail_next_export(modes[device.name])
-        return real_fetch(device, known_hosts)
+        return real_fetch(device, known_hosts, **kwargs)
 
     monkeypatch.setattr(poll_module, "fetch", fetch_failing)
     assert lab.rospoll("poll-once") == 1

@@ -1,0 +1,236 @@
+"""Watcher: the long-running process behind ``rospoll watch``.
+
+    watcher = Watcher(inventory, stop=stop_event)
+    watcher.run()            # until stop_event is set
+
+One follower thread per router (``rospoll_follow``), a bounded pool of workers that turn
+bursts into exports and stored changes (one export in flight per router), the scheduled
+full poll (the ``schedule`` library, per router ``rospoll_poll_interval``), the mail
+delivery thread, and ``.rospoll/status.json`` for ``rospoll status``. A crashed follower
+is started again; a burst whose export failed keeps its events for the next try.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import schedule
+
+from rospoll import app, reporting
+from rospoll.attribution.logline import ChangeEvent
+from rospoll.device.follower import Burst, Follower, FollowState
+from rospoll.device.session import RouterSession
+from rospoll.errors import RospollError
+from rospoll.inventory import Device, Inventory
+from rospoll.poll import poll_device
+from rospoll.recorder import Recorded
+from rospoll.store import atomic_write
+from rospoll.store.atomic import make_private_dir
+
+log = logging.getLogger(__name__)
+
+STATUS_EVERY_S = 2.0
+SUPERVISE_EVERY_S = 1.0
+
+
+class WorkerPool:
+    """``workers`` daemon threads running queued jobs; :meth:`stop` is bounded in time."""
+
+    def __init__(self, workers: int, name: str) -> None:
+        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._threads = [
+            threading.Thread(target=self._work, name=f"{name}:{n}", daemon=True)
+            for n in range(workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self._jobs.put(job)
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                job()
+            except Exception:  # a worker never dies silently
+                log.exception("job failed")
+
+    def stop(self, deadline: float) -> None:
+        """Drop queued jobs, let running ones end, wait until ``deadline`` (monotonic)."""
+        try:
+            while True:
+                self._jobs.get_nowait()
+        except queue.Empty:
+            pass
+        for _ in self._threads:
+            self._jobs.put(None)
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
+class Watcher:
+    """Follows, polls and reports every router of an inventory until ``stop`` is set."""
+
+    def __init__(
+        self,
+        inventory: Inventory,
+        *,
+        stop: threading.Event,
+        on_recorded: Callable[[Recorded], None] | None = None,
+    ) -> None:
+        self.inventory = inventory
+        self.stop = stop
+        self.on_recorded = on_recorded
+        self.known_hosts = app.known_hosts(inventory)
+        self.notifier = reporting.notifier(inventory)
+        self.recorder = app.recorder(inventory, self.notifier)
+        self.pool = WorkerPool(max(1, inventory.settings.poll_workers), "export")
+        self.followers: dict[str, Follower] = {}
+        self._sessions: weakref.WeakSet[RouterSession] = weakref.WeakSet()
+        self._sessions_lock = threading.Lock()
+        self._device_locks = {d.name: threading.Lock() for d in inventory.devices}
+        self._carry: dict[str, list[ChangeEvent]] = {d.name: [] for d in inventory.devices}
+        self._last: dict[str, dict[str, Any]] = {d.name: {} for d in inventory.devices}
+        self._scheduler = schedule.Scheduler()
+
+    # sessions ------------------------------------------------------------------
+    def open_session(self, device: Device) -> RouterSession:
+        """A session that :meth:`close_sessions` can cut on shutdown."""
+        session = RouterSession(device, known_hosts=self.known_hosts)
+        with self._sessions_lock:
+            self._sessions.add(session)
+        session.open()
+        return session
+
+    def close_sessions(self) -> None:
+        with self._sessions_lock:
+            sessions = list(self._sessions)
+        for session in sessions:
+            session.close()
+
+    # work ----------------------------------------------------------------------
+    def queue_burst(self, burst: Burst) -> None:
+        """Called by followers: export on a worker so the log keeps being read."""
+        self.pool.submit(lambda: self.export(burst.device, burst.events))
+
+    def export(self, device: Device, events: tuple[ChangeEvent, ...] = ()) -> None:
+        """Fetch, record and report one router; one at a time per router."""
+        if self.stop.is_set():
+            return
+        with self._device_locks[device.name]:
+            pending = (*self._carry[device.name], *events)
+            self._carry[device.name] = []
+            try:
+                recorded = poll_device(
+                    device,
+                    known_hosts=self.known_hosts,
+                    recorder=self.recorder,
+                    events=pending,
+                    opener=self.open_session,
+                )
+            except RospollError as exc:
+                if not self.stop.is_set():
+                    log.warning("%s", exc)
+                    self._carry[device.name] = list(pending)
+                    self._last[device.name].update(error=str(exc), error_at=time.time())
+                return
+            self._last[device.name].update(polled_at=time.time(), error="")
+            if recorded.changes:
+                self._last[device.name]["changed_at"] = time.time()
+        if self.on_recorded is not None:
+            self.on_recorded(recorded)
+
+    def poll_due(self, devices: list[Device]) -> None:
+        """The scheduled full poll of ``devices``."""
+        for device in devices:
+            self.pool.submit(lambda device=device: self.export(device))  # type: ignore[misc]
+
+    # lifecycle -----------------------------------------------------------------
+    def _start_follower(self, device: Device) -> None:
+        follower = Follower(
+            device, open_session=self.open_session, on_burst=self.queue_burst, stop=self.stop
+        )
+        self.followers[device.name] = follower
+        follower.start()
+
+    def run(self) -> None:
+        """Start everything, supervise until ``stop`` is set, then stop within ~5 s."""
+        delivery = self.notifier.start(self.stop)
+        by_interval: dict[float, list[Device]] = {}
+        for device in self.inventory.devices:
+            by_interval.setdefault(device.settings.poll_interval_s, []).append(device)
+            if device.settings.follow:
+                self._start_follower(device)
+            else:
+                self.pool.submit(lambda device=device: self.export(device))  # type: ignore[misc]
+        for interval, devices in by_interval.items():
+            self._scheduler.every(max(1, round(interval))).seconds.do(self.poll_due, devices)
+        last_status = 0.0
+        try:
+            while not self.stop.is_set():
+                self._scheduler.run_pending()
+                self._supervise()
+                if time.monotonic() - last_status >= STATUS_EVERY_S:
+                    self.write_status()
+                    last_status = time.monotonic()
+                self.stop.wait(SUPERVISE_EVERY_S)
+        finally:
+            self.shutdown(delivery)
+
+    def _supervise(self) -> None:
+        for name, follower in list(self.followers.items()):
+            if not follower.thread.is_alive() and not self.stop.is_set():
+                log.error("%s: follower thread ended; starting it again", name)
+                self._start_follower(follower.device)
+
+    def shutdown(self, delivery: threading.Thread | None, timeout_s: float = 4.5) -> None:
+        """Stop followers (each sends ``quit``), cut running exports, join every thread."""
+        deadline = time.monotonic() + timeout_s
+        self.stop.set()
+        for follower in self.followers.values():
+            follower.join(max(0.0, deadline - time.monotonic() - 1.0))
+        self.close_sessions()
+        self.pool.stop(deadline)
+        if delivery is not None:
+            delivery.join(max(0.0, deadline - time.monotonic()))
+        self.write_status()
+
+    # status --------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        """Each router: follower state and since when, last change, last error."""
+        routers = []
+        for device in self.inventory.devices:
+            follower = self.followers.get(device.name)
+            record: dict[str, Any] = {"router": device.name, **self._last[device.name]}
+            if follower is not None:
+                st = follower.status
+                record.update(
+                    state=st.state.value,
+                    since=st.since,
+                    follow_error=st.error,
+                    logged_in=list(st.logged_in),
+                    reboots=st.reboots,
+                    last_logged_change=st.last_change,
+                )
+            else:
+                record.update(state="polling only")
+            routers.append(record)
+        stopped = self.stop.is_set() and all(
+            f.status.state is FollowState.STOPPED for f in self.followers.values()
+        )
+        return {"updated": time.time(), "running": not stopped, "routers": routers}
+
+    def write_status(self) -> None:
+        folder = app.state_dir(self.inventory)
+        try:
+            make_private_dir(folder)
+            atomic_write(folder / "status.json", json.dumps(self.status(), indent=1))
+        except RospollError as exc:
+            log.warning("cannot write status: %s", exc)
