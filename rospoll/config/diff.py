@@ -53,15 +53,20 @@ def _unmoved(old_positions: Sequence[int]) -> set[int]:
     return keep
 
 
+def _is_weak(item: Item) -> bool:
+    return item.command == "add" and (not item.is_keyed or item.key.startswith("comment="))
+
+
 def _pair_by_position(
     removed: list[Item], added: list[Item]
 ) -> tuple[list[Item], list[Item], list[tuple[Item, Item]]]:
-    """In ordered sections, an unkeyed rule removed and one added at the same place is a change."""
-    at = {item.position: item for item in removed if not item.is_keyed}
+    """In ordered sections, a rule keyed only by comment or content that is removed and one
+    added at the same place are one changed rule."""
+    at = {item.position: item for item in removed if _is_weak(item)}
     pairs = []
     still_added = []
     for item in added:
-        old = at.pop(item.position, None) if not item.is_keyed else None
+        old = at.pop(item.position, None) if _is_weak(item) else None
         if old is None:
             still_added.append(item)
         else:

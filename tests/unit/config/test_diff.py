@@ -200,3 +200,12 @@ def test_unified_diff_ignores_dates_and_transient_comments() -> None:
     )
     assert unified_diff(OLD, noisy) == ""
     assert unified_diff(OLD, NEW, old_name="a.rsc").startswith("--- a.rsc\n+++ new\n")
+
+
+def test_rule_whose_comment_is_edited_in_place_is_one_change() -> None:
+    rules = '/ip firewall filter\nadd action=drop chain=input comment="{}"\nadd chain=forward\n'
+    old = parse_export(V7 + rules.format("drop invalid"))
+    new = parse_export(V7 + rules.format("drop bad"))
+    assert diff_exports(old, new).sentences() == [
+        "/ip firewall filter: rule 'drop bad' changed: comment \"drop invalid\" -> \"drop bad\""
+    ]
