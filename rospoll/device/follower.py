@@ -98,6 +98,7 @@ class Follower:
         self._monotonic = monotonic
         self._status = FollowStatus()
         self._status_lock = threading.Lock()
+        self._followed = False  # the current connection reached FOLLOWING
         self.following = threading.Event()  # set while FOLLOWING; tests wait on it
         self.thread = threading.Thread(target=self._run, name=f"follow:{device.name}", daemon=True)
 
@@ -131,9 +132,9 @@ class Follower:
         try:
             while not self._stop.is_set():
                 self._set(state=FollowState.CONNECTING)
+                self._followed = False
                 try:
                     self._follow_once()
-                    attempt = 0
                 except HostKeyChangedError as exc:
                     log.error("%s", exc)
                     self._set(error=str(exc))
@@ -146,7 +147,9 @@ class Follower:
                     self._set(error=f"unexpected error: {exc!r}")
                 if self._stop.is_set():
                     break
-                attempt += 1
+                # a session that got as far as following ends the series of failures: the
+                # next drop (a reboot next week) starts again at the first, short delay
+                attempt = 1 if self._followed else attempt + 1
                 self._set(state=FollowState.BACKOFF)
                 self._stop.wait(self._backoff(attempt))
         finally:
@@ -157,6 +160,7 @@ class Follower:
         try:
             session.start_follow(FOLLOW_COMMAND)
             self._set(state=FollowState.FOLLOWING, error="")
+            self._followed = True
             self._read_loop(session)
         finally:
             if self._stop.is_set():
