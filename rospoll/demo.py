@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -82,10 +83,10 @@ def write_inventory(path: Path, fleet: LabFleet, smtp_port: int) -> None:
     path.write_text(yaml.safe_dump(inventory, sort_keys=False), encoding="utf-8")
 
 
-def script(fleet: LabFleet, say: Any, stop: threading.Event) -> None:
+def script(fleet: LabFleet, say: Callable[[str], None], stop: threading.Event) -> None:
     """The scripted changes, spaced so each shows on its own."""
     core, edge, branch = fleet.routers
-    steps = [
+    steps: list[tuple[float, str, Callable[[], object]]] = [
         (
             6,
             "alice adds an address on edge-v716 over SSH (logged: v7 line with command)",
