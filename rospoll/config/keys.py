@@ -19,6 +19,8 @@ import hashlib
 from collections.abc import Mapping
 from fnmatch import fnmatchcase
 from functools import lru_cache
+from itertools import count, repeat
+from operator import itemgetter
 
 from rospoll.config.model import Item
 from rospoll.config.syntax import quote_value, render_arguments
@@ -103,37 +105,73 @@ def _content_key(command: str, selector: str | None, args: Mapping[str, str]) ->
     return "@" + digest.hexdigest()
 
 
-def identify(path: str, raw: list[tuple[str, str | None, dict[str, str]]]) -> tuple[Item, ...]:
-    """Build the section's Items from ``(command, selector, args)`` triples, keyed."""
+# Natural keys already worked out, by ``id(args)``: ``(args, spec, key)``. The entry keeps
+# ``args`` alive, so the id cannot be reused while the entry exists; the parser shares one
+# args dict between equal lines of two exports, so the second export's keys are look-ups.
+KeyMemo = dict[int, tuple[Mapping[str, str], tuple[tuple[str, ...], ...], str | None]]
+
+
+def identify(
+    path: str,
+    raw: list[tuple[str, str | None, dict[str, str]]],
+    memo: tuple[KeyMemo, KeyMemo] | None = None,
+) -> tuple[Item, ...]:
+    """Build the section's Items from ``(command, selector, args)`` triples, keyed.
+
+    ``memo`` is ``(earlier, current)``: natural keys are looked up in both and recorded in
+    ``current``.
+    """
     spec = key_spec(path)
+    earlier, current = memo if memo is not None else ({}, {})
     keys: list[str | None] = []
-    comments: dict[str, int] = {}
+    append = keys.append
+    unresolved = False
     for command, selector, args in raw:
         key: str | None
-        if command == "set":
+        if command == "add":
+            hit = current.get(id(args)) or earlier.get(id(args))
+            if hit is not None and hit[0] is args and hit[1] is spec:
+                key = hit[2]
+            else:
+                key = _natural(args, spec) if spec else None
+                current[id(args)] = (args, spec, key)
+            unresolved = unresolved or key is None
+        elif command == "set":
             key = selector or ""
-        elif command == "add":
-            key = _natural(args, spec)
-            if key is None and "comment" in args:
-                comments[args["comment"]] = comments.get(args["comment"], 0) + 1
         else:
             key = _content_key(command, selector, args)
-        keys.append(key)
-    seen: dict[str, int] = {}
-    items = []
-    for position, ((command, selector, args), key) in enumerate(zip(raw, keys, strict=True)):
+        append(key)
+    if unresolved:
+        _resolve(keys, raw)
+    if len(set(keys)) != len(keys):
+        _number_duplicates(keys)
+    rows = zip(repeat(path), keys, *(map(itemgetter(i), raw) for i in range(3)), count())
+    return tuple(map(tuple.__new__, repeat(Item), rows))  # Item(...) without a Python call
+
+
+def _resolve(keys: list[str | None], raw: list[tuple[str, str | None, dict[str, str]]]) -> None:
+    """Key ``add`` items without a natural key by a unique comment, else by content."""
+    comments: dict[str, int] = {}
+    for (_, _, args), key in zip(raw, keys, strict=True):
+        if key is None and "comment" in args:
+            comments[args["comment"]] = comments.get(args["comment"], 0) + 1
+    for index, ((command, selector, args), key) in enumerate(zip(raw, keys, strict=True)):
         if key is None:
             comment = args.get("comment")
             if comment is not None and comments[comment] == 1:
-                key = f"comment={quote_value(comment)}"
+                keys[index] = f"comment={quote_value(comment)}"
             else:
-                key = _content_key(command, selector, args)
-        count = seen.get(key, 0) + 1
-        seen[key] = count
-        if count > 1:
-            key = f"{key} ~{count}"
-        items.append(Item(path, key, command, selector, args, position))
-    return tuple(items)
+                keys[index] = _content_key(command, selector, args)
+
+
+def _number_duplicates(keys: list[str | None]) -> None:
+    """A key seen again in the section gets `` ~2``, `` ~3`` … in order of appearance."""
+    seen: dict[str | None, int] = {}
+    for index, key in enumerate(keys):
+        number = seen.get(key, 0) + 1
+        seen[key] = number
+        if number > 1:
+            keys[index] = f"{key} ~{number}"
 
 
 def find_expression(item: Item) -> str:

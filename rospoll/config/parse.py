@@ -7,7 +7,11 @@
 
 from __future__ import annotations
 
-from rospoll.config.keys import identify
+from functools import partial
+from operator import itemgetter
+
+from rospoll.config._gc import paused_gc
+from rospoll.config.keys import KeyMemo, identify
 from rospoll.config.model import Export, Section
 from rospoll.config.normalise import Normalised
 from rospoll.config.syntax import COMMANDS, parse_arguments
@@ -50,17 +54,41 @@ def _check_path(path: str) -> None:
         raise ExportInvalidError("section path with arguments but no command")
 
 
+_keys = partial(map, itemgetter(1))  # Item.key of each item, in C
+_Command = tuple[str, str | None, dict[str, str]]
+
+# The commands of the last export parsed, by line text. The next parse looks lines up
+# here first: the old and the new export of a diff share nearly all their lines, so the
+# second one is mostly dictionary look-ups. Holds one export's worth; parsing is pure, so
+# a stale or foreign table (another thread, another router) only costs misses.
+_previous: dict[str, _Command] = {}
+_previous_keys: KeyMemo = {}
+
+
 def parse_normalised(normalised: Normalised) -> Export:
-    """Parse already validated logical lines; raises ExportInvalidError on bad syntax."""
+    """Parse already validated logical lines; raises ExportInvalidError on bad syntax.
+
+    Lines repeated within the export or seen in the previously parsed export are parsed
+    once; their Items then share one (read-only) ``args`` dict.
+    """
+    with paused_gc():
+        return _parse(normalised)
+
+
+def _parse(normalised: Normalised) -> Export:
+    global _previous, _previous_keys
     if normalised.meta is None:
         raise ExportInvalidError("no '# … by RouterOS …' header: not an export")
-    raw: dict[str, list[tuple[str, str | None, dict[str, str]]]] = {}
-    current: list[tuple[str, str | None, dict[str, str]]] | None = None
-    for index, line in enumerate(normalised.lines):
-        first = line[0]
-        if first == "#":
-            continue
-        try:
+    previous = _previous
+    memo: dict[str, _Command] = {}
+    raw: dict[str, list[_Command]] = {}
+    current: list[_Command] | None = None
+    index, line = 0, ""
+    try:
+        for index, line in enumerate(normalised.lines):  # noqa: B007 (used on error)
+            first = line[0]
+            if first == "#":
+                continue
             if first == "/":
                 path, text = split_line(line)
                 assert path is not None
@@ -74,14 +102,22 @@ def parse_normalised(normalised: Normalised) -> Export:
                 text = line
             if current is None:
                 raise ExportInvalidError("command before any section")
-            current.append(parse_command(text))
-        except ExportInvalidError as exc:
-            raise ExportInvalidError(exc.reason, line_no=index + 1, line=line[:200]) from None
+            command = memo.get(text)
+            if command is None:
+                command = previous.get(text)
+                if command is None:
+                    command = parse_command(text)
+                memo[text] = command
+            current.append(command)
+    except ExportInvalidError as exc:
+        raise ExportInvalidError(exc.reason, line_no=index + 1, line=line[:200]) from None
+    keys: KeyMemo = {}
     sections = {}
     for path, triples in raw.items():
         if triples:
-            items = identify(path, triples)
-            sections[path] = Section(path, items, {item.key: item for item in items})
+            items = identify(path, triples, (_previous_keys, keys))
+            sections[path] = Section(path, items, dict(zip(_keys(items), items, strict=True)))
+    _previous, _previous_keys = memo, keys
     return Export(normalised.meta, sections)
 
 
