@@ -127,8 +127,8 @@ def _explain(pairs: list[tuple[Item, Item]], hides_secrets: bool) -> list[tuple[
     """
     old_sub: dict[tuple[int, str], str] = {}
     new_sub: dict[tuple[int, str], str] = {}
-    for index, (old, new) in enumerate(pairs):
-        before, after = old.args, new.args
+    for index, (old_item, new_item) in enumerate(pairs):
+        before, after = old_item.args, new_item.args
         for name in before.keys() | after.keys():
             value, other = before.get(name), after.get(name)
             if value != other:
