@@ -136,13 +136,21 @@ class RouterSession:
         return self.info
 
     def close(self) -> None:
-        """Send ``quit`` and close; never raises."""
+        """Send ``quit`` and close; never raises.
+
+        A command running in another thread then fails with :class:`ConnectError` at its
+        next read, instead of reading a closed channel until its timeout (netmiko keeps
+        its own reference to the channel).
+        """
         conn, self._conn = self._conn, None
         if conn is not None:
             try:
                 conn.disconnect()
             except Exception:  # closing must not hide the error that led here
                 log.debug("%s: error while closing", self.device.name, exc_info=True)
+            channel = getattr(conn, "channel", None)
+            if channel is not None and hasattr(channel, "remote_conn"):
+                channel.remote_conn = None  # its next read raises ReadException
 
     def __enter__(self) -> RouterSession:
         self.open()
