@@ -27,7 +27,7 @@ from rospoll import app, reporting
 from rospoll.attribution.logline import ChangeEvent
 from rospoll.device.follower import Burst, Follower, FollowState
 from rospoll.device.session import RouterSession
-from rospoll.errors import RospollError
+from rospoll.errors import ConnectError, RospollError
 from rospoll.inventory import Device, Inventory
 from rospoll.poll import poll_device
 from rospoll.recorder import Recorded
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 STATUS_EVERY_S = 2.0
 SUPERVISE_EVERY_S = 1.0
+WARM_SESSION_MAX_S = 30.0  # an export session opened ahead and not used by then is closed
 
 
 class WorkerPool:
@@ -95,6 +96,7 @@ class Watcher:
         self.followers: dict[str, Follower] = {}
         self._sessions: weakref.WeakSet[RouterSession] = weakref.WeakSet()
         self._sessions_lock = threading.Lock()
+        self._warm: dict[str, tuple[RouterSession, float]] = {}  # guarded by _sessions_lock
         self._device_locks = {d.name: threading.Lock() for d in inventory.devices}
         self._carry: dict[str, list[ChangeEvent]] = {d.name: [] for d in inventory.devices}
         self._last: dict[str, dict[str, Any]] = {d.name: {} for d in inventory.devices}
@@ -112,6 +114,62 @@ class Watcher:
     def close_sessions(self) -> None:
         with self._sessions_lock:
             sessions = list(self._sessions)
+            self._warm.clear()
+        for session in sessions:
+            session.close()
+
+    def warm_up(self, device: Device) -> None:
+        """Called by followers on a burst's first event: open the export session now.
+
+        Opening (login, identity, version) takes about as long as the export itself; done
+        during the debounce's quiet period, the burst's export starts on an open session.
+        """
+        self.pool.submit(lambda: self._open_warm(device))
+
+    def _open_warm(self, device: Device) -> None:
+        with self._sessions_lock:
+            if self.stop.is_set() or device.name in self._warm:
+                return
+        if self._device_locks[device.name].locked():
+            return  # an export is running; it has its own session
+        try:
+            session = self.open_session(device)
+        except RospollError as exc:
+            log.debug("%s: opening the export session ahead failed: %s", device.name, exc)
+            return
+        with self._sessions_lock:
+            keep = not self.stop.is_set() and device.name not in self._warm
+            if keep:
+                self._warm[device.name] = (session, time.monotonic())
+        if not keep:
+            session.close()
+
+    def _session_for_export(self, device: Device) -> RouterSession:
+        """The session opened ahead for this router when it is still fresh, else a new one.
+
+        Raises :class:`ConnectError` once stopping, so an export cut by the shutdown is not
+        tried again on a new session.
+        """
+        if self.stop.is_set():
+            raise ConnectError(device.name, "rospoll is stopping")
+        with self._sessions_lock:
+            warm = self._warm.pop(device.name, None)
+        if warm is not None:
+            session, opened = warm
+            if time.monotonic() - opened < WARM_SESSION_MAX_S and session.is_alive():
+                return session
+            session.close()
+        return self.open_session(device)
+
+    def _close_stale_warm(self) -> None:
+        now = time.monotonic()
+        with self._sessions_lock:
+            stale = [
+                name
+                for name, (_, opened) in self._warm.items()
+                if now - opened >= WARM_SESSION_MAX_S
+            ]
+            sessions = [self._warm.pop(name)[0] for name in stale]
         for session in sessions:
             session.close()
 
@@ -133,7 +191,7 @@ class Watcher:
                     known_hosts=self.known_hosts,
                     recorder=self.recorder,
                     events=pending,
-                    opener=self.open_session,
+                    opener=self._session_for_export,
                 )
             except RospollError as exc:
                 if not self.stop.is_set():
@@ -155,7 +213,11 @@ class Watcher:
     # lifecycle -----------------------------------------------------------------
     def _start_follower(self, device: Device) -> None:
         follower = Follower(
-            device, open_session=self.open_session, on_burst=self.queue_burst, stop=self.stop
+            device,
+            open_session=self.open_session,
+            on_burst=self.queue_burst,
+            on_first_event=self.warm_up,
+            stop=self.stop,
         )
         self.followers[device.name] = follower
         follower.start()
@@ -185,6 +247,7 @@ class Watcher:
             self.shutdown(delivery)
 
     def _supervise(self) -> None:
+        self._close_stale_warm()
         for name, follower in list(self.followers.items()):
             if not follower.thread.is_alive() and not self.stop.is_set():
                 log.error("%s: follower thread ended; starting it again", name)

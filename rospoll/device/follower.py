@@ -8,6 +8,8 @@ The thread keeps one SSH session following the log. Config-change lines become
 quiet period (``debounce_s``, at most ``debounce_max_s`` after the first event) and hands
 the whole burst to ``on_burst``, which must only queue it (the app exports on a second,
 short-lived session in a worker), so the log keeps being read while the export runs.
+``on_first_event`` (optional, also only queues) hears of a burst's first event, so the
+app can open that export session during the quiet period instead of after it.
 On every (re)connect it hands over a *catch-up* burst too, so changes made while it was
 not following are found (and credited by history, else UNKNOWN). A lost session is
 reopened with exponential backoff (1 s up to 60 s, with jitter).
@@ -87,12 +89,14 @@ class Follower:
         open_session: Callable[[Device], RouterSession],
         on_burst: Callable[[Burst], None],
         stop: threading.Event,
+        on_first_event: Callable[[Device], None] | None = None,
         backoff: Callable[[int], float] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.device = device
         self._open_session = open_session
         self._on_burst = on_burst
+        self._on_first_event = on_first_event
         self._stop = stop
         self._backoff = backoff or backoff_delays()
         self._monotonic = monotonic
@@ -186,6 +190,8 @@ class Follower:
             for line in lines:
                 event = self._note(line)
                 if event is not None:
+                    if not pending and self._on_first_event is not None:
+                        self._on_first_event(self.device)  # must only queue, like on_burst
                     if not pending and not catch_up:
                         first_at = now
                     pending.append(event)
