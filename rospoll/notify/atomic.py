@@ -1,56 +1,31 @@
 """Atomic file writes shared by the outbox, the digest queue and the reports site.
 
 A reader (or a process restarted after ``kill -9``) sees either the old file or the new one,
-never half of one: data goes to a temporary file in the same folder, is flushed and fsynced,
-then ``os.replace`` swaps it in (atomic on POSIX and Windows).
+never half of one; the writing itself is the store's ``atomic_write``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import time
-import uuid
 from pathlib import Path
+
+from rospoll.errors import StoreError
+from rospoll.store.atomic import atomic_write
 
 TMP_SUFFIX = ".tmp"
 
-_O_BINARY = getattr(os, "O_BINARY", 0)  # Windows only; 0 elsewhere
-
 
 def write_atomic(path: Path, data: bytes, *, mode: int = 0o600) -> None:
-    """Write ``data`` to ``path`` atomically with permission ``mode`` where the OS has them.
+    """Write ``data`` to ``path`` atomically (the store's ``atomic_write``), parents created.
 
     Raises ``OSError``; callers translate it to their stage's error.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}{TMP_SUFFIX}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, mode)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(path)  # os.replace: atomic, overwrites on Windows too
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable where directories can be fsynced (not on Windows)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+        atomic_write(path, data, mode=mode)
+    except StoreError as exc:
+        raise OSError(str(exc)) from exc
 
 
 def remove_stale_temporaries(folder: Path, *, older_than_s: float = 300.0) -> int:
