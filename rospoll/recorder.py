@@ -27,6 +27,7 @@ from rospoll.config import ChangeSet, Export, check_shrink, diff_exports, valida
 from rospoll.config.parse import parse_normalised
 from rospoll.config.render import sentence
 from rospoll.device.poller import Fetched
+from rospoll.identity_check import ReplacedMarks, check_identity
 from rospoll.inventory import Device, Inventory
 from rospoll.store import Backups, Journal, JournalEntry, UserLog, render_block
 from rospoll.store.marks import HistoryMarks
@@ -75,8 +76,10 @@ class Recorder:
         marks: HistoryMarks,
         on_change: Callable[[Change], None] | None = None,
         clock: Callable[[], datetime] = _utc_now,
+        replaced: ReplacedMarks | None = None,
     ) -> None:
         self.backups = backups
+        self.replaced = replaced  # routers whose next export may come from another box
         self.journal = journal
         self.users = users
         self.marks = marks
@@ -101,6 +104,7 @@ class Recorder:
             users=UserLog(reports / "users"),
             marks=HistoryMarks(history_dir),
             on_change=on_change,
+            replaced=ReplacedMarks(history_dir.parent / "replaced"),
         )
 
     def lock_for(self, device: Device) -> threading.Lock:
@@ -119,8 +123,10 @@ class Recorder:
         """Store ``fetched`` for ``device``.
 
         Raises :class:`~rospoll.errors.ExportInvalidError` when the export is not usable
-        (CLI error, truncated, not an export) or shrank suddenly (unless ``allow_shrink``):
-        nothing is stored then. Raises :class:`~rospoll.errors.StoreError` on disk trouble.
+        (CLI error, truncated, not an export) or shrank suddenly (unless ``allow_shrink``),
+        and :class:`~rospoll.identity_check.RouterChangedError` when it comes from another
+        router (serial number, software id or system id changed): nothing is stored then.
+        Raises :class:`~rospoll.errors.StoreError` on disk trouble.
         """
         normalised = validate_export(fetched.export)
         new = parse_normalised(normalised)
@@ -135,7 +141,8 @@ class Recorder:
                 self.marks.save(device.name, entries)
                 return Recorded(device, baseline=True)
             old = parse_normalised(validate_export(old_text))
-            if not allow_shrink:
+            replaced = check_identity(device.name, old.meta, new.meta, replaced=self.replaced)
+            if not allow_shrink and not replaced:
                 check_shrink(old, new)
             changes = diff_exports(old, new)
             fresh = self.marks.new_entries(device.name, entries)
