@@ -3,4 +3,4 @@
 ``rospoll.cli`` registers the modules listed in ``COMMANDS`` in that order.
 """
 
-COMMANDS = ["check", "poll_once", "watch", "status", "diff", "lab"]
+COMMANDS = ["check", "poll_once", "watch", "status", "hostkey", "diff", "lab"]
