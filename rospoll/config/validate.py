@@ -79,3 +79,24 @@ def check_shrink(old: Export, new: Export, max_loss: float = 0.5, *, min_items: 
         raise ExportInvalidError(
             f"sudden shrink: {before} -> {after} items ({lost:.0%} gone, limit {max_loss:.0%})"
         )
+
+
+def check_tail_cut(old: Export, new: Export) -> None:
+    """Raise ExportInvalidError when ``new`` is ``old`` with its last items missing.
+
+    An export cut at a line boundary is valid syntax and may lose too little to count as a
+    sudden shrink; but it is then exactly the stored version's first items (the last one
+    possibly cut mid-line). Meant for the poller, which fetches once more: the same text
+    twice is taken as real (someone did remove the last items).
+    """
+    old_items = [item for section in old.sections.values() for item in section.items]
+    new_items = [item for section in new.sections.values() for item in section.items]
+    count = len(new_items)
+    if not 0 < count < len(old_items) or new_items[:-1] != old_items[: count - 1]:
+        return
+    if new_items[-1].section != old_items[count - 1].section:  # the last may be cut mid-line
+        return
+    raise ExportInvalidError(
+        f"ends early: the stored version's first {count} items, then nothing "
+        f"({len(old_items) - count} missing): cut?"
+    )
