@@ -16,11 +16,12 @@ A key seen again in the same section gets ``~2``, ``~3`` … (duplicates are rea
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Mapping
 from fnmatch import fnmatchcase
 from functools import lru_cache
-from itertools import count, repeat
-from operator import itemgetter
+from itertools import compress, count, repeat
+from operator import is_, itemgetter
 
 from rospoll.config.model import Item
 from rospoll.config.syntax import quote_value, render_arguments
@@ -105,63 +106,63 @@ def _content_key(command: str, selector: str | None, args: Mapping[str, str]) ->
     return "@" + digest.hexdigest()
 
 
-# Natural keys already worked out, by ``id(args)``: ``(args, spec, key)``. The entry keeps
-# ``args`` alive, so the id cannot be reused while the entry exists; the parser shares one
-# args dict between equal lines of two exports, so the second export's keys are look-ups.
-KeyMemo = dict[int, tuple[Mapping[str, str], tuple[tuple[str, ...], ...], str | None]]
+# One parsed line with what identity it gives, computed once per line text and section:
+# ``(command, selector, args, key, comment_key)``. ``key`` is the natural, selector or
+# content key, or None for an ``add`` without a natural key, which is then keyed by
+# ``comment_key`` (``comment=…``, when the item has a comment) if that is unique in the
+# section, else by content.
+Entry = tuple[str, str | None, dict[str, str], str | None, str | None]
+_ENTRY_KEY, _COMMENT_KEY = itemgetter(3), itemgetter(4)
+_COMMAND, _SELECTOR, _ARGS = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
-def identify(
-    path: str,
-    raw: list[tuple[str, str | None, dict[str, str]]],
-    memo: tuple[KeyMemo, KeyMemo] | None = None,
-) -> tuple[Item, ...]:
-    """Build the section's Items from ``(command, selector, args)`` triples, keyed.
+def entry(
+    spec: tuple[tuple[str, ...], ...], command: str, selector: str | None, args: dict[str, str]
+) -> Entry:
+    """The Entry of one parsed command in a section whose natural keys are ``spec``."""
+    if command == "add":
+        key = _natural(args, spec) if spec else None
+        comment = args.get("comment") if key is None else None
+        comment_key = None if comment is None else f"comment={quote_value(comment)}"
+        return command, selector, args, key, comment_key
+    if command == "set":
+        return command, selector, args, selector or "", None
+    return command, selector, args, _content_key(command, selector, args), None
 
-    ``memo`` is ``(earlier, current)``: natural keys are looked up in both and recorded in
-    ``current``.
-    """
+
+def identify(path: str, raw: list[tuple[str, str | None, dict[str, str]]]) -> tuple[Item, ...]:
+    """Build the section's Items from ``(command, selector, args)`` triples, keyed."""
     spec = key_spec(path)
-    earlier, current = memo if memo is not None else ({}, {})
-    keys: list[str | None] = []
-    append = keys.append
-    unresolved = False
-    for command, selector, args in raw:
-        key: str | None
-        if command == "add":
-            hit = current.get(id(args)) or earlier.get(id(args))
-            if hit is not None and hit[0] is args and hit[1] is spec:
-                key = hit[2]
-            else:
-                key = _natural(args, spec) if spec else None
-                current[id(args)] = (args, spec, key)
-            unresolved = unresolved or key is None
-        elif command == "set":
-            key = selector or ""
-        else:
-            key = _content_key(command, selector, args)
-        append(key)
-    if unresolved:
-        _resolve(keys, raw)
+    return identify_entries(path, [entry(spec, *triple) for triple in raw])
+
+
+def identify_entries(path: str, entries: list[Entry]) -> tuple[Item, ...]:
+    """Build the section's Items from Entries (see ``entry``).
+
+    Works column by column with ``map``: Python only loops over items without a natural
+    key and over duplicate keys.
+    """
+    keys: list[str | None] = list(map(_ENTRY_KEY, entries))
+    if None in keys:
+        _resolve(keys, entries)
     if len(set(keys)) != len(keys):
         _number_duplicates(keys)
-    rows = zip(repeat(path), keys, *(map(itemgetter(i), raw) for i in range(3)), count())
+    columns = (map(getter, entries) for getter in (_COMMAND, _SELECTOR, _ARGS))
+    rows = zip(repeat(path), keys, *columns, count())
     return tuple(map(tuple.__new__, repeat(Item), rows))  # Item(...) without a Python call
 
 
-def _resolve(keys: list[str | None], raw: list[tuple[str, str | None, dict[str, str]]]) -> None:
+def _resolve(keys: list[str | None], entries: list[Entry]) -> None:
     """Key ``add`` items without a natural key by a unique comment, else by content."""
-    comments: dict[str, int] = {}
-    for (_, _, args), key in zip(raw, keys, strict=True):
-        if key is None and "comment" in args:
-            comments[args["comment"]] = comments.get(args["comment"], 0) + 1
-    for index, ((command, selector, args), key) in enumerate(zip(raw, keys, strict=True)):
-        if key is None:
-            comment = args.get("comment")
-            if comment is not None and comments[comment] == 1:
-                keys[index] = f"comment={quote_value(comment)}"
-            else:
-                keys[index] = _content_key(command, selector, args)
+    unkeyed = list(compress(count(), map(is_, keys, repeat(None))))
+    comment_keys = [entries[index][4] for index in unkeyed]
+    counts = Counter(comment_keys)
+    for index, comment_key in zip(unkeyed, comment_keys, strict=True):
+        if comment_key is not None and counts[comment_key] == 1:
+            keys[index] = comment_key
+        else:
+            command, selector, args = entries[index][:3]
+            keys[index] = _content_key(command, selector, args)
 
 
 def _number_duplicates(keys: list[str | None]) -> None:

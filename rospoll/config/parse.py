@@ -11,10 +11,10 @@ from functools import partial
 from operator import itemgetter
 
 from rospoll.config._gc import paused_gc
-from rospoll.config.keys import KeyMemo, identify
+from rospoll.config.keys import Entry, entry, identify_entries, key_spec
 from rospoll.config.model import Export, Section
 from rospoll.config.normalise import Normalised
-from rospoll.config.syntax import COMMANDS, parse_arguments
+from rospoll.config.syntax import COMMANDS, fast_arguments, parse_arguments
 from rospoll.config.validate import validate_export
 from rospoll.errors import ExportInvalidError
 
@@ -40,6 +40,9 @@ def parse_command(text: str) -> tuple[str, str | None, dict[str, str]]:
     command, _, rest = text.partition(" ")
     if command not in COMMANDS:
         raise ExportInvalidError(f"unknown command {command[:40]!r}, not export syntax")
+    plain = fast_arguments(rest)
+    if plain is not None:
+        return command, None, plain
     selector, args = parse_arguments(rest)
     if command == "add" and selector is not None:  # ``add passive …``: a flag, not a name
         if not selector.isidentifier() and not selector.replace("-", "_").isidentifier():
@@ -55,14 +58,14 @@ def _check_path(path: str) -> None:
 
 
 _keys = partial(map, itemgetter(1))  # Item.key of each item, in C
-_Command = tuple[str, str | None, dict[str, str]]
+_NO_ENTRIES: dict[str, Entry] = {}
 
-# The commands of the last export parsed, by line text. The next parse looks lines up
-# here first: the old and the new export of a diff share nearly all their lines, so the
-# second one is mostly dictionary look-ups. Holds one export's worth; parsing is pure, so
-# a stale or foreign table (another thread, another router) only costs misses.
-_previous: dict[str, _Command] = {}
-_previous_keys: KeyMemo = {}
+# The lines of the last export parsed, per section and line text, with the keys they give
+# (keys.Entry). The next parse looks lines up here first: the old and the new export of
+# a diff share nearly all their lines, so the second one is mostly dictionary look-ups.
+# Holds one export's worth; parsing is pure, so a stale or foreign table (another
+# thread, another router) only costs misses.
+_previous: dict[str, dict[str, Entry]] = {}
 
 
 def parse_normalised(normalised: Normalised) -> Export:
@@ -76,13 +79,16 @@ def parse_normalised(normalised: Normalised) -> Export:
 
 
 def _parse(normalised: Normalised) -> Export:
-    global _previous, _previous_keys
+    global _previous
     if normalised.meta is None:
         raise ExportInvalidError("no '# … by RouterOS …' header: not an export")
     previous = _previous
-    memo: dict[str, _Command] = {}
-    raw: dict[str, list[_Command]] = {}
-    current: list[_Command] | None = None
+    memo: dict[str, dict[str, Entry]] = {}
+    raw: dict[str, list[Entry]] = {}
+    current: list[Entry] | None = None
+    seen: dict[str, Entry] = _NO_ENTRIES
+    before: dict[str, Entry] = _NO_ENTRIES
+    spec: tuple[tuple[str, ...], ...] = ()
     index, line = 0, ""
     try:
         for index, line in enumerate(normalised.lines):  # noqa: B007 (used on error)
@@ -92,8 +98,11 @@ def _parse(normalised: Normalised) -> Export:
             if first == "/":
                 path, text = split_line(line)
                 assert path is not None
-                _check_path(path)
-                current = raw.setdefault(path, [])
+                if path not in raw:
+                    _check_path(path)
+                    raw[path], memo[path] = [], {}
+                current, seen = raw[path], memo[path]
+                before, spec = previous.get(path, _NO_ENTRIES), key_spec(path)
                 if not text:
                     continue
             elif first == ":" or first == "{" or first == "}":
@@ -102,22 +111,21 @@ def _parse(normalised: Normalised) -> Export:
                 text = line
             if current is None:
                 raise ExportInvalidError("command before any section")
-            command = memo.get(text)
-            if command is None:
-                command = previous.get(text)
-                if command is None:
-                    command = parse_command(text)
-                memo[text] = command
-            current.append(command)
+            found = seen.get(text)
+            if found is None:
+                found = before.get(text)
+                if found is None:
+                    found = entry(spec, *parse_command(text))
+                seen[text] = found
+            current.append(found)
     except ExportInvalidError as exc:
         raise ExportInvalidError(exc.reason, line_no=index + 1, line=line[:200]) from None
-    keys: KeyMemo = {}
     sections = {}
-    for path, triples in raw.items():
-        if triples:
-            items = identify(path, triples, (_previous_keys, keys))
+    for path, entries in raw.items():
+        if entries:
+            items = identify_entries(path, entries)
             sections[path] = Section(path, items, dict(zip(_keys(items), items, strict=True)))
-    _previous, _previous_keys = memo, keys
+    _previous = memo
     return Export(normalised.meta, sections)
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from itertools import repeat
+from typing import Any
 
 from rospoll.errors import ExportInvalidError
 
@@ -134,14 +136,63 @@ def parse_arguments(text: str) -> tuple[str | None, dict[str, str]]:
         if not _KEYS.fullmatch(" ".join(args)):
             raise ExportInvalidError("bad argument name")
         if len(_NAMES) < _NAMES_MAX:
-            _NAMES.update(args)
+            _NAMES.update(name for name in args if name[0] != "!")
     return selector, args
 
 
-# Argument names already checked against ``_KEYS`` (one name matches ``!?[\w./:-]+``);
-# a set test in C instead of a regex per line. Bounded: odd names are checked each time.
+# Argument names already checked against ``_KEYS`` (one name matches ``[\w./:-]+``); a
+# set test in C instead of a regex per line. ``!param`` markers are never added, so that
+# the fast paths cannot take ``!param=value`` for valid. Bounded: odd names cost a regex.
 _NAMES: set[str] = set()
 _NAMES_MAX = 4096
+_EQ, _ONCE = repeat("="), repeat(1)
+
+
+def fast_arguments(text: str) -> dict[str, str] | None:
+    """``parse_arguments(text)[1]`` for the common line: only ``name=value`` tokens, values
+    bare or quoted without escapes, names already seen; None for anything else (a
+    selector, a flag, an escape, odd spacing …), which ``parse_arguments`` then reads.
+    """
+    if "\\" in text:
+        return None
+    args: dict[str, str] | None
+    try:
+        if '"' not in text:
+            words = text.split()
+            if words and words[0][0] == "[":
+                return None
+            args = dict(map(str.split, words, _EQ, _ONCE))
+        else:
+            args = _quoted_arguments(text)
+    except ValueError:  # a word without "=": a selector or flag
+        return None
+    return args if args is not None and _NAMES.issuperset(args) else None
+
+
+def _quoted_arguments(text: str) -> dict[str, str] | None:
+    segments = text.strip().split('"')
+    last = len(segments) - 1
+    if last % 2 or not "".join(segments[::2]).isprintable():
+        return None  # an odd quote, or whitespace other than " " outside quotes
+    pairs: list[Any] = []
+    for index in range(0, last + 1, 2):
+        outside = segments[index]
+        if index and outside[:1] != " " and (outside or index != last):
+            return None  # something glued after a closing quote
+        words = outside.split()
+        if index != last:
+            if outside[-1:] != "=":
+                return None  # a quoted word, not a value
+            name = words.pop()[:-1]
+            pairs.extend(map(str.split, words, _EQ, _ONCE))
+            if not name or "=" in name:
+                return None
+            pairs.append((name, segments[index + 1]))
+        else:
+            pairs.extend(map(str.split, words, _EQ, _ONCE))
+    if pairs and pairs[0][0][:1] == "[":
+        return None
+    return dict(pairs)
 
 
 def _split_quoted(text: str) -> list[tuple[str, str, str, str]] | None:
