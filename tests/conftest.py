@@ -22,7 +22,9 @@ REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
 
 
-def wait_until(pred: Callable[[], object], *, timeout_s: float = 5.0, what: str = "condition") -> None:
+def wait_until(
+    pred: Callable[[], object], *, timeout_s: float = 5.0, what: str = "condition"
+) -> None:
     """Poll ``pred`` until it is true; fail naming ``what`` after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
     while not pred():
