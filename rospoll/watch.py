@@ -24,6 +24,7 @@ from typing import Any
 import schedule
 
 from rospoll import app, reporting
+from rospoll.attribution.logging_rule import logs_changes_to_memory
 from rospoll.attribution.logline import ChangeEvent
 from rospoll.device.follower import Burst, Follower, FollowState
 from rospoll.device.session import RouterSession
@@ -37,6 +38,11 @@ from rospoll.store.atomic import make_private_dir
 log = logging.getLogger(__name__)
 
 STATUS_EVERY_S = 2.0
+LOGGING_SECTION = "/system logging"
+NO_LOGGING_WARNING = (
+    "no enabled /system logging rule sends topics=info to memory: changes are not logged "
+    "live and are only found by the scheduled poll"
+)
 SUPERVISE_EVERY_S = 1.0
 WARM_SESSION_MAX_S = 30.0  # an export session opened ahead and not used by then is closed
 
@@ -202,8 +208,20 @@ class Watcher:
             self._last[device.name].update(polled_at=time.time(), error="")
             if recorded.changes:
                 self._last[device.name]["changed_at"] = time.time()
+            touched = {s for c in recorded.changes for s in c.entry.sections}
+            if "warning" not in self._last[device.name] or LOGGING_SECTION in touched:
+                self._check_logging(device)
         if self.on_recorded is not None:
             self.on_recorded(recorded)
+
+    def _check_logging(self, device: Device) -> None:
+        """Warn once when the router stops logging changes where the follower reads them."""
+        text = self.recorder.backups.read(device.name)
+        ok = text is None or logs_changes_to_memory(text.splitlines())
+        warning = "" if ok else NO_LOGGING_WARNING
+        if warning and self._last[device.name].get("warning") != warning:
+            log.warning("%s: %s", device.name, warning)
+        self._last[device.name]["warning"] = warning
 
     def poll_due(self, devices: list[Device]) -> None:
         """The scheduled full poll of ``devices``."""

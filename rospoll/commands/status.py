@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.json:
         print(f"watch: {'running' if running else 'not running'} (status {age:.0f} s old)")
         for r in status.get("routers", []):
-            error = r.get("error") or r.get("follow_error") or ""
+            error = r.get("error") or r.get("follow_error") or r.get("warning") or ""
             print(
                 f"{r.get('router', '?'):20} {r.get('state', '?'):14} since {_when(r.get('since'))}"
                 f"  last change {_when(r.get('changed_at'))}"

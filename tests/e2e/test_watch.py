@@ -334,3 +334,20 @@ def test_a_router_down_at_start_is_followed_once_it_comes_up(make_lab) -> None:
     print(f"router down at start: bob credited {latency:.2f}s after his change")
     assert (bob.source, bob.sections) == ("log", ("/ip firewall filter",))
     assert lab.authors("lab2") == ["bob", "rospoll"]
+
+
+def test_a_router_that_stops_logging_changes_gets_a_warning_once(make_lab) -> None:
+    lab = make_lab(versions=("7.16", "6.49.10"), rospoll_debounce=f"{DEBOUNCE_S:g}s")
+    lab.router("lab1").set_logging(False)
+    with watching(lab, ("lab1", "lab2")) as watcher:
+        status = {r["router"]: r for r in watcher.status()["routers"]}
+        assert "only found by the scheduled poll" in status["lab1"]["warning"]
+        assert status["lab2"]["warning"] == ""
+        lab.router("lab1").apply("alice", "/system logging set 0 disabled=no")
+        lab.router("lab1").apply("alice", ADD_ADDRESS)  # logged again: starts a burst
+        wait_until(
+            lambda: {r["router"]: r for r in watcher.status()["routers"]}["lab1"]["warning"]
+            == "",
+            timeout_s=10,
+            what="the warning to clear once logging is back",
+        )
