@@ -29,6 +29,10 @@ def fingerprint(key: paramiko.PKey) -> str:
     return str(key.fingerprint)
 
 
+def _same_key(a: paramiko.PKey, b: paramiko.PKey) -> bool:
+    return bool(a.get_name() == b.get_name() and a.asbytes() == b.asbytes())
+
+
 class KnownHosts:
     """A thread-safe known_hosts file; every change is written atomically."""
 
@@ -62,13 +66,15 @@ class KnownHosts:
         kind, blob = entry
         return paramiko.PKey.from_type_string(kind, base64.b64decode(blob))
 
-    def pin(self, name: str, key: paramiko.PKey) -> None:
-        """Pin ``key`` for ``name`` unless a key is pinned already."""
+    def pin(self, name: str, key: paramiko.PKey) -> paramiko.PKey:
+        """Pin ``key`` for ``name`` unless a key is pinned already; returns the pinned key."""
         with self._lock:
             pins = self._read()
             if name not in pins:
                 pins[name] = (key.get_name(), key.get_base64())
                 self._write(pins)
+            kind, blob = pins[name]
+        return paramiko.PKey.from_type_string(kind, base64.b64decode(blob))
 
     def forget(self, name: str) -> bool:
         """Drop the pin for ``name``; True when there was one."""
@@ -84,7 +90,9 @@ class PinningPolicy(paramiko.MissingHostKeyPolicy):  # type: ignore[misc]
     """paramiko policy: pin an unknown key; refuse a key of another type than the pinned one.
 
     A pinned key of the same type that differs is refused by paramiko itself
-    (``BadHostKeyException``), which :class:`PinningClient` turns into our error.
+    (``BadHostKeyException``), which :class:`PinningClient` turns into our error. A key
+    pinned after this client was made (two first connections at once: a follower and its
+    export session, or two inventory entries for one router) is accepted when it is equal.
     """
 
     def __init__(self, known: KnownHosts, device: str) -> None:
@@ -94,12 +102,11 @@ class PinningPolicy(paramiko.MissingHostKeyPolicy):  # type: ignore[misc]
     def missing_host_key(
         self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey
     ) -> None:
-        pinned = self.known.get(hostname)
-        if pinned is not None:
+        pinned = self.known.pin(hostname, key)  # another connection may have pinned first
+        if not _same_key(pinned, key):
             raise HostKeyChangedError(
                 self.device, known=fingerprint(pinned), offered=fingerprint(key)
             )
-        self.known.pin(hostname, key)
 
 
 class PinningClient(paramiko.SSHClient):  # type: ignore[misc]
