@@ -18,6 +18,11 @@ next poll sees the change again and commits it, which heals the tree.
 
 Commits are serialised by a thread lock and a file lock in ``.git/`` (other processes, other
 ``Backups`` instances). dulwich and OS errors become ``StoreError`` here.
+
+After ``kill -9``: the file lock is an OS lock and dies with the process; under it, the first
+commit of a new ``Backups`` removes what a killed writer left: temporaries of the working files
+(``.<name>.*.tmp``) and git lock files (``refs/heads/<branch>.lock``, ``index.lock``) older
+than a few seconds, which would otherwise refuse every later commit.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,6 +57,7 @@ _FILE_MODE_GIT = 0o100644
 _COMMIT_LOCK_NAME = "rospoll-commit.lock"
 _COMMIT_LOCK_TIMEOUT_S = 120.0
 _CAS_ATTEMPTS = 5
+_STALE_GIT_LOCK_S = 5.0  # a ref or index update holds its lock for milliseconds
 _THREAD_LOCKS: dict[str, threading.Lock] = {}
 _THREAD_LOCKS_GUARD = threading.Lock()
 
@@ -64,6 +71,7 @@ class CommitInfo:
     author_email: str
     time: datetime
     message: str
+    parents: tuple[str, ...] = ()
 
 
 def file_name(device: str) -> str:
@@ -95,11 +103,18 @@ class Backups:
             timeout=_COMMIT_LOCK_TIMEOUT_S,
             thread_local=False,
         )
+        self._swept = False  # what a killed writer left goes under the first commit lock
+        self._try_sweep()
 
-    def read(self, device: str) -> str | None:
-        """The export last committed for ``device``, or None before its first commit."""
+    def read(self, device: str, *, at: str | None = None) -> str | None:
+        """The export last committed for ``device`` (or as of commit ``at``, hex id).
+
+        None before its first commit (or when commit ``at`` does not hold the file).
+        """
         with self._thread_lock, _translated(f"cannot read backup of {device}"):
             _, head = self._head()
+            if at is not None:
+                head = ObjectID(at.encode("ascii"))
             if head is None:
                 return None
             blob_id = self._blob_id(head, file_name(device).encode())
@@ -143,6 +158,15 @@ class Backups:
             walker = self._repo.get_walker(include=[head], paths=[file_name(device).encode()])
             return [_commit_info(entry.commit) for entry in walker]
 
+    def recent(self, limit: int) -> list[CommitInfo]:
+        """The last ``limit`` commits of the branch (any device), newest first."""
+        with self._thread_lock, _translated("cannot read the backups history"):
+            _, head = self._head()
+            if head is None:
+                return []
+            walker = self._repo.get_walker(include=[head], max_entries=limit)
+            return [_commit_info(entry.commit) for entry in walker]
+
     # -- internals -----------------------------------------------------------------------
 
     @staticmethod
@@ -166,9 +190,46 @@ class Backups:
             except filelock.Timeout as exc:
                 raise StoreError(f"backups {self.root} stayed locked by another writer") from exc
             try:
+                if not self._swept:
+                    self._sweep_after_crash()
+                    self._swept = True
                 yield
             finally:
                 self._file_lock.release()
+
+    def _try_sweep(self) -> None:
+        """Sweep at once when no other writer holds the commit lock, else at the first commit."""
+        with self._thread_lock:
+            try:
+                self._file_lock.acquire(timeout=0)
+            except filelock.Timeout:
+                return
+            try:
+                self._sweep_after_crash()
+                self._swept = True
+            finally:
+                self._file_lock.release()
+
+    def _sweep_after_crash(self) -> None:
+        """Under the commit lock: drop what a writer killed mid-commit left behind.
+
+        Every writer holds the commit lock while it writes a working file or moves the
+        branch, so a temporary found now is dead; a git lock file is only trusted dead when
+        it is a few seconds old (a person's ``git`` command may hold one briefly).
+        """
+        cutoff = time.time() - _STALE_GIT_LOCK_S
+        git_dir = Path(self._repo.controldir())
+        stale = [*self.root.glob(f".*{FILE_SUFFIX}.*.tmp")]
+        stale += [p for p in (git_dir / "refs" / "heads").glob("*.lock") if _older(p, cutoff)]
+        stale += [p for p in (git_dir / "index.lock",) if _older(p, cutoff)]
+        for path in stale:
+            try:
+                path.unlink()
+                log.warning("backups %s: removed %s left by a killed writer", self.root, path.name)
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                log.warning("backups %s: cannot remove stale %s: %s", self.root, path, exc)
 
     def _head(self) -> tuple[Ref, ObjectID | None]:
         """The branch HEAD points at and its commit id (None before the first commit)."""
@@ -256,6 +317,13 @@ class Backups:
             log.warning("backups %s: index not refreshed for %s: %s", self.root, name, exc)
 
 
+def _older(path: Path, cutoff: float) -> bool:
+    try:
+        return path.stat().st_mtime < cutoff
+    except OSError:
+        return False
+
+
 def _thread_lock_for(root: Path) -> threading.Lock:
     key = os.path.normcase(str(root.resolve()))
     with _THREAD_LOCKS_GUARD:
@@ -298,4 +366,5 @@ def _commit_info(commit: Commit) -> CommitInfo:
         author_email=email.rstrip(">"),
         time=datetime.fromtimestamp(commit.author_time, tz=timezone.utc),
         message=commit.message.decode("utf-8", "replace").removesuffix("\n"),
+        parents=tuple(parent.decode("ascii") for parent in commit.parents),
     )
