@@ -42,6 +42,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[@-Z\\-_]")
 _READ_BYTES = 65536
 _TRANSPORT_WAKE_S = 1.0  # paramiko's transport thread checks for close this often (0.1 s)
 _VERSION = re.compile(r"^\s*version:\s*(\S+)", re.MULTILINE)
+_PROMPT_END = r"\[[^\]\r\n]*@[^\]\r\n]*\] >[ \t]*$"  # [user@identity] > , last on the wire
 _IDENTITY = re.compile(r"^\s*name:\s*(.*?)\s*$", re.MULTILINE)
 
 
@@ -132,15 +133,26 @@ class RouterSession:
             transport.sock.settimeout(_TRANSPORT_WAKE_S)  # 500 idle sessions: 10x fewer wake-ups
         resource = self.run("/system resource print")
         version_match = _VERSION.search(resource)
-        identity_match = _IDENTITY.search(self.run("/system identity print"))
+        identity = self._identity_from_prompt()
+        if identity is None:
+            found = _IDENTITY.search(self.run("/system identity print"))
+            identity = found.group(1) if found else ""
         if version_match is None:
             self.close()
             raise DeviceError(dev.name, "no version in /system resource print")
         self.info = SessionInfo(
-            identity=identity_match.group(1) if identity_match else "",
+            identity=identity,
             version=version_match.group(1),
         )
         return self.info
+
+    def _identity_from_prompt(self) -> str | None:
+        """``lab5`` from the prompt ``[admin@lab5]`` netmiko found at login, if it reads so."""
+        prompt = str(getattr(self._conn, "base_prompt", "")).strip()
+        head = f"[{self.device.user or ''}@"
+        if prompt.startswith(head) and prompt.endswith("]"):
+            return prompt[len(head) : -1]
+        return None
 
     def close(self) -> None:
         """Send ``quit`` and close; never raises.
@@ -188,7 +200,9 @@ class RouterSession:
         """
         conn = self._require()
         try:
-            out = conn.send_command(command, read_timeout=timeout_s)
+            # the prompt pattern is given, so netmiko does not probe for the prompt (with
+            # Enters and sleeps) before every command; anchored at the end of the buffer
+            out = conn.send_command(command, read_timeout=timeout_s, expect_string=_PROMPT_END)
         except ReadTimeout as exc:
             raise CommandTimeout(
                 self.device.name, f"{command!r} did not finish within {timeout_s:g} s"
