@@ -68,6 +68,12 @@ _NO_ENTRIES: dict[str, Entry] = {}
 _previous: dict[str, dict[str, Entry]] = {}
 
 
+def forget_previous() -> None:
+    """Drop the table of the last export's lines (benchmarks: measure a cold parse)."""
+    global _previous
+    _previous = {}
+
+
 def parse_normalised(normalised: Normalised) -> Export:
     """Parse already validated logical lines; raises ExportInvalidError on bad syntax.
 

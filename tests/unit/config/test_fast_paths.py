@@ -1,0 +1,152 @@
+"""The shortcuts that make big exports fast give exactly what the careful paths give.
+
+Fast tokenizers against the regex tokenizer, the table of the previous export's lines
+against a cold parse, the paused garbage collector, and DeepDiff's explanation when a
+changed item keeps few argument names.
+"""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rospoll.config import diff_exports, parse_export
+from rospoll.config._gc import paused_gc
+from rospoll.config.normalise import _CONTINUATION, join_continuations
+from rospoll.config.parse import forget_previous
+from rospoll.config.syntax import (
+    _TOKEN,
+    _TOKENS,
+    _split_quoted,
+    fast_arguments,
+    parse_arguments,
+)
+from rospoll.errors import ExportInvalidError
+
+V7 = "# 2024-01-02 10:11:12 by RouterOS 7.16\n"
+WORDS = st.sampled_from(
+    [
+        "name", "comment", "list", "a", "!keep", "x-y", "=", "==", '"', '""', '"a b"', " ",
+        "  ", "\t", "\xa0", "\x1f", "[", "]", "[ find ]", "\\", '\\"', "é", "0", "*1", "$",
+        "yes", "\udcff",
+    ]
+)  # fmt: skip
+ARGUMENT_TEXT = st.lists(WORDS, max_size=12).map("".join)
+
+
+def careful(text: str) -> tuple[str | None, dict[str, str]] | str:
+    try:
+        return parse_arguments(text)
+    except ExportInvalidError as exc:
+        return exc.reason
+
+
+@given(ARGUMENT_TEXT)
+def test_fast_arguments_agree_with_the_careful_parser_or_step_aside(text: str) -> None:
+    for _ in range(2):  # before and after the careful parser has seen the names
+        fast = fast_arguments(text)
+        slow = careful(text)
+        if fast is not None:
+            assert slow == (None, fast)
+            assert isinstance(slow, tuple) and list(slow[1].items()) == list(fast.items())
+
+
+@given(ARGUMENT_TEXT, ARGUMENT_TEXT)
+def test_quoted_split_gives_the_regex_tokens_or_steps_aside(head: str, tail: str) -> None:
+    text = (head + '"' + tail).replace("\\", "").strip()  # quotes, no escapes
+    tokens = _split_quoted(text)
+    if tokens is not None:
+        assert _TOKENS.fullmatch(text)
+        assert tokens == _TOKEN.findall(text)
+
+
+def test_common_lines_take_the_fast_paths() -> None:
+    parse_arguments('action=drop comment="a b" chain=forward')  # names now known
+    assert fast_arguments('action=drop comment="a b" chain=forward') == {
+        "action": "drop", "comment": "a b", "chain": "forward"
+    }  # fmt: skip
+    assert fast_arguments("action=drop chain=") == {"action": "drop", "chain": ""}
+    for text in ("ether1 comment=x", "!keep=1", '"lan A" comment=x', "comment=a\\_b"):
+        assert fast_arguments(text) is None
+    assert _split_quoted('set "lan A" comment="x y"') == [
+        ("set", "", "", ""), ("", "", "", '"lan A"'), ("comment", "=", '"x y"', "")
+    ]  # fmt: skip
+
+
+SECTIONS = (
+    "/ip address\nadd address=10.0.0.1/24 interface=ether1 name=x\n"
+    "/ip pool\nadd address=10.0.0.1/24 interface=ether1 name=x\n"
+    "/ip firewall filter\n"
+    'add action=drop chain=input comment="drop invalid"\n'
+    'add action=drop chain=input comment="drop invalid"\n'
+    "add action=accept chain=input\n"
+)
+OTHER = (
+    "/ip pool\nadd address=10.0.0.1/24 interface=ether1 name=x\n"
+    "/ip firewall filter\n"
+    "add action=accept chain=input\n"
+    'add action=drop chain=input comment="drop invalid"\n'
+    "/ip address\nadd address=10.0.0.1/24 interface=ether1 name=x\n"
+)
+
+
+@pytest.mark.parametrize(("first", "second"), [(SECTIONS, OTHER), (OTHER, SECTIONS)])
+def test_reusing_the_previous_exports_lines_gives_the_cold_result(first: str, second: str) -> None:
+    forget_previous()
+    cold = parse_export(V7 + second)
+    parse_export(V7 + first)
+    warm = parse_export(V7 + second)
+    assert warm == cold
+    assert [s.by_key for s in warm.sections.values()] == [s.by_key for s in cold.sections.values()]
+    keys = {path: [item.key for item in s.items] for path, s in warm.sections.items()}
+    assert keys["/ip address"] == ["address=10.0.0.1/24"]  # same line, per-section keys
+    assert keys["/ip pool"] == ["name=x"]
+
+
+def test_duplicate_comments_fall_back_to_content_keys_also_when_reused() -> None:
+    forget_previous()
+    for _ in range(2):
+        export = parse_export(V7 + SECTIONS)
+        keys = [item.key for item in export.sections["/ip firewall filter"].items]
+        assert keys[0].startswith("@") and keys[1] == keys[0] + " ~2"
+        assert keys[2].startswith("@") and keys[2] != keys[0]
+
+
+def test_the_collector_is_paused_and_restored_even_on_error() -> None:
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+        with paused_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ExportInvalidError):
+        parse_export(V7 + '/ip address\nadd address="open\n')
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        parse_export(V7 + SECTIONS)
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
+
+
+def test_a_changed_rule_that_keeps_no_argument_name_is_explained_name_by_name() -> None:
+    rule = '/ip firewall filter\nadd {} comment="r1"\nadd chain=forward\n'
+    old = parse_export(V7 + rule.format("action=drop chain=input"))
+    new = parse_export(V7 + rule.format("dst-port=22 protocol=tcp"))
+    [change] = diff_exports(old, new).items()
+    assert [(a.name, a.kind) for a in change.args] == [
+        ("action", "removed"), ("chain", "removed"), ("dst-port", "added"),
+        ("protocol", "added"),
+    ]  # fmt: skip
+
+
+@given(
+    st.lists(st.sampled_from(["\\", "\n", " ", "\t", "a", '"', "\\_"]), max_size=30).map("".join)
+)
+def test_continuations_are_joined_as_the_look_behind_rule_says(text: str) -> None:
+    assert join_continuations(text) == _CONTINUATION.sub(r"\1", text)
