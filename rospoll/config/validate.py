@@ -82,21 +82,33 @@ def check_shrink(old: Export, new: Export, max_loss: float = 0.5, *, min_items: 
 
 
 def check_tail_cut(old: Export, new: Export) -> None:
-    """Raise ExportInvalidError when ``new`` is ``old`` with its last items missing.
+    """Raise ExportInvalidError when ``new`` looks like an export cut short.
 
-    An export cut at a line boundary is valid syntax and may lose too little to count as a
-    sudden shrink; but it is then exactly the stored version's first items (the last one
-    possibly cut mid-line). Meant for the poller, which fetches once more: the same text
-    twice is taken as real (someone did remove the last items).
+    RouterOS prints sections in a fixed order, so an export cut at a line boundary is valid
+    syntax, may lose too little to count as a sudden shrink, and ends early: the stored
+    version's last sections are all missing, or its last section is only partly there
+    (its first items, the last one possibly cut mid-line). Changes elsewhere do not matter,
+    so a cut export that also holds a real change is caught too. Meant for the poller,
+    which fetches once more: the same text twice is taken as real (someone did remove the
+    last section's items).
     """
-    old_items = [item for section in old.sections.values() for item in section.items]
-    new_items = [item for section in new.sections.values() for item in section.items]
-    count = len(new_items)
-    if not 0 < count < len(old_items) or new_items[:-1] != old_items[: count - 1]:
+    old_paths = [path for path, section in old.sections.items() if section.items]
+    new_paths = [path for path, section in new.sections.items() if section.items]
+    if not old_paths or not new_paths:
         return
-    if new_items[-1].section != old_items[count - 1].section:  # the last may be cut mid-line
+    last = new_paths[-1]
+    if last not in old_paths:
+        return  # ends with a section the stored version does not have: not a cut of it
+    missing = [path for path in old_paths[old_paths.index(last) + 1 :] if path not in new_paths]
+    if missing and len(missing) == len(old_paths) - old_paths.index(last) - 1:
+        raise ExportInvalidError(
+            f"ends early: the stored version's last sections are missing ({', '.join(missing)})"
+            " and nothing comes after them: cut?"
+        )
+    if last != old_paths[-1]:
         return
-    raise ExportInvalidError(
-        f"ends early: the stored version's first {count} items, then nothing "
-        f"({len(old_items) - count} missing): cut?"
-    )
+    before, after = old.sections[last].items, new.sections[last].items
+    if len(after) < len(before) and after[:-1] == before[: len(after) - 1]:
+        raise ExportInvalidError(
+            f"ends early: {last} has only its first {len(after)} of {len(before)} items: cut?"
+        )
