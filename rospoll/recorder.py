@@ -47,6 +47,7 @@ from rospoll.attribution.split import split_texts
 from rospoll.config import ChangeSet, Export, check_shrink, diff_exports, validate_export
 from rospoll.config.parse import parse_normalised
 from rospoll.config.render import sentence
+from rospoll.config.validate import check_tail_cut
 from rospoll.device.poller import Fetched
 from rospoll.errors import RospollError
 from rospoll.identity_check import ReplacedMarks, check_identity
@@ -176,6 +177,7 @@ class Recorder:
             replaced = check_identity(device.name, old.meta, new.meta, replaced=self.replaced)
             if not allow_shrink and not replaced:
                 check_shrink(old, new)
+                check_tail_cut(old, new)  # a cut at a line boundary: valid, barely smaller
             changes = diff_exports(old, new)
             fresh = self.marks.new_entries(device.name, entries)
             try:
