@@ -267,19 +267,6 @@ def test_cut_at_a_line_boundary_is_caught_by_shrink_or_validation(
     assert journal(lab) == [] and smtp.sink.count() == 0 and outbox(lab) == []
 
 
-def _recorder_checks_tail_cut() -> bool:
-    import inspect
-
-    import rospoll.recorder
-
-    return "check_tail_cut(" in inspect.getsource(rospoll.recorder)
-
-
-@pytest.mark.xfail(
-    not _recorder_checks_tail_cut(),
-    reason="the recorder does not call rospoll.config.validate.check_tail_cut yet",
-    strict=True,
-)
 def test_export_cut_at_99_percent_once_is_fetched_again(make_lab, smtp, monkeypatch) -> None:
     """Valid syntax, 1 % of the items gone: neither shrink nor syntax catches it alone."""
     lab = make_lab(versions=("7.16",), **mail_settings(smtp))
