@@ -22,9 +22,10 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 from itertools import compress, count, repeat
 from operator import is_, itemgetter
+from typing import Any
 
 from rospoll.config.model import Item
-from rospoll.config.syntax import quote_value, render_arguments
+from rospoll.config.syntax import BARE, quote_value, render_arguments
 
 # (section pattern, alternatives); each alternative is a comma-separated argument list.
 # Started from routeros-diff 0.5.3's table, extended for lists, members and records.
@@ -90,14 +91,30 @@ def is_ordered(path: str) -> bool:
 
 
 def _natural(args: Mapping[str, str], spec: tuple[tuple[str, ...], ...]) -> str | None:
-    for alternative in spec:
-        if len(alternative) == 1:
-            value = args.get(alternative[0])
-            if value is not None:
-                return f"{alternative[0]}={quote_value(value)}"
-        elif all(name in args for name in alternative):
-            return " ".join(f"{name}={quote_value(args[name])}" for name in alternative)
+    for names, values_of, template in _compiled(spec):
+        try:
+            values = values_of(args)
+        except KeyError:
+            continue
+        if len(names) == 1:
+            return template.format(values if _BARE(values) else quote_value(values))
+        return template.format(*[v if _BARE(v) else quote_value(v) for v in values])
     return None
+
+
+_BARE = BARE.fullmatch
+
+
+@lru_cache(maxsize=1024)
+def _compiled(
+    spec: tuple[tuple[str, ...], ...],
+) -> tuple[tuple[tuple[str, ...], itemgetter[Any], str], ...]:
+    """Per alternative: names, an itemgetter of their values, ``name={} name={}``."""
+    return tuple(
+        (names, itemgetter(*names), " ".join(f"{n.replace('{', '{{').replace('}', '}}')}={{}}"
+                                             for n in names))
+        for names in spec
+    )  # fmt: skip
 
 
 def _content_key(command: str, selector: str | None, args: Mapping[str, str]) -> str:

@@ -24,15 +24,19 @@ def split_line(line: str) -> tuple[str | None, str]:
 
     ``/ip address add a=b`` (terse) gives ``("/ip address", "add a=b")``; a bare path
     gives ``(path, "")``; ``add a=b`` gives ``(None, "add a=b")``.
+    Doubled spaces in the path are tidied (``/ip  dns add`` is ``/ip dns``), so that the
+    path renders and parses back the same.
     """
     if line[0] != "/":
         return None, line
     words = line.split(" ", 8)
     for index in range(1, len(words)):
         if words[index] in COMMANDS:
-            path = " ".join(words[:index])
-            return path, line[len(path) + 1 :]
-    return line, ""
+            head = words[:index]
+            path = " ".join(head)
+            text = line[len(path) + 1 :]
+            return (" ".join(filter(None, head)) if "" in head else path), text
+    return (" ".join(filter(None, line.split(" "))) if "  " in line else line), ""
 
 
 def parse_command(text: str) -> tuple[str, str | None, dict[str, str]]:

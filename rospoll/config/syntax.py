@@ -29,7 +29,8 @@ _QUOTED = r'"[^"\\]*(?:\\[\s\S][^"\\]*)*"'
 _ONE = rf'([^\s="]+)(?:(=)({_QUOTED}|[^\s"\\]*(?:\\[\s\S][^\s"\\]*)*))?|({_QUOTED})'
 _TOKEN = re.compile(_ONE)
 _TOKENS = re.compile(rf"[ \t]*(?:(?:{_ONE})(?:[ \t]+(?:{_ONE}))*)?[ \t]*")
-_BARE = re.compile(r"[^\s\"\\$?;{}\[\]\x00-\x1f\x7f]+")
+BARE = re.compile(r"[^\s\"\\$?;{}\[\]\x00-\x1f\x7f]+")  # printed without quotes
+_BARE = BARE
 _KEYS = re.compile(r"!?[\w./:-]+(?: !?[\w./:-]+)*")
 _NEEDS_ESCAPE = re.compile(r'["\\$?\x00-\x1f\x7f\ud800-\udfff]')
 _RENDER = {'"': '\\"', "\\": "\\\\", "$": "\\$", "?": "\\?", "\r": "\\r", "\n": "\\n", "\t": "\\t"}

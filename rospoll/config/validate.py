@@ -27,9 +27,7 @@ _CONFIG_START = frozenset("#/")
 _BALANCED = re.compile(r'(?:[^"\\]|\\[\s\S])*(?:"(?:[^"\\]|\\[\s\S])*"(?:[^"\\]|\\[\s\S])*)*')
 
 
-def _is_command(line: str) -> bool:
-    word = line.split(" ", 1)[0]
-    return word in {"add", "set", "remove", "move", "enable", "disable", "unset"}
+_COMMAND_WORDS = frozenset({"add", "set", "remove", "move", "enable", "disable", "unset"})
 
 
 def validate_export(text: str, *, transient: Iterable[str] | None = None) -> Normalised:
@@ -43,8 +41,8 @@ def validate_export(text: str, *, transient: Iterable[str] | None = None) -> Nor
     lines = normalised.lines
     if not lines and normalised.meta is None:
         raise ExportInvalidError("empty export")
-    for index, line in enumerate(lines):
-        if line[0] not in _CONFIG_START and not _is_command(line):
+    for index, line in enumerate(lines):  # a command line is no CLI error text
+        if line[0] not in _CONFIG_START and line.partition(" ")[0] not in _COMMAND_WORDS:
             found = _CLI_ERROR.search(line)
             if found:
                 raise ExportInvalidError(

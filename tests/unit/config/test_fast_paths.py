@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rospoll.config import diff_exports, parse_export
+from rospoll.config import diff_exports, parse_export, render_export, split_line
 from rospoll.config._gc import paused_gc
 from rospoll.config.normalise import _CONTINUATION, join_continuations
 from rospoll.config.parse import forget_previous
@@ -150,3 +150,11 @@ def test_a_changed_rule_that_keeps_no_argument_name_is_explained_name_by_name() 
 )
 def test_continuations_are_joined_as_the_look_behind_rule_says(text: str) -> None:
     assert join_continuations(text) == _CONTINUATION.sub(r"\1", text)
+
+
+def test_doubled_spaces_in_a_section_path_are_tidied_so_it_round_trips() -> None:
+    assert split_line("/ip dns  add ") == ("/ip dns", "add ")
+    assert split_line("/ip  dns") == ("/ip dns", "")
+    export = parse_export(V7 + "/ip dns  add \n")  # found by test_fuzz
+    assert list(export.sections) == ["/ip dns"]
+    assert parse_export(render_export(export)) == export
