@@ -32,6 +32,7 @@ from rospoll.attribution.objects import (
     sections_for_object,
 )
 from rospoll.config import ChangeSet, ItemChange, SectionChange
+from rospoll.config.secrets import mask_line
 
 UNKNOWN = "UNKNOWN"
 
@@ -188,8 +189,9 @@ def attribute(
             key = (claim.user, claim.source, claim.via, claim.address, inferred)
             if claim.command and not inferred:
                 commands.setdefault(key, [])
-                if claim.command not in commands[key]:
-                    commands[key].append(claim.command)
+                command = mask_line(claim.command)  # it travels to journal, reports and mail
+                if command not in commands[key]:
+                    commands[key].append(command)
         groups.setdefault(key, []).append(change)
     ordered = sorted(groups, key=lambda k: (k[1] == "poll", k[4]))  # UNKNOWN and guesses last
     return [

@@ -748,17 +748,11 @@ NEW_WG_KEY = "NnEeWwKkEeYy0123456789abcdefghijklmnopqrsT="
 SECRETS = ("s3cret", "n3wS3cret", "Car0lPw9", OLD_WG_KEY, NEW_WG_KEY)
 
 
-COMMAND_LEAK = (
-    "the command text of /system history entries (and of v7 log lines) is stored unmasked: "
-    "journal 'command', users/*.log, changes/*.html|json and mail show password=n3wS3cret"
-)
-
-
 @pytest.mark.parametrize(
     "credited",
     [
         pytest.param(False, id="diff-only"),
-        pytest.param(True, id="with-commands", marks=pytest.mark.xfail(reason=COMMAND_LEAK)),
+        pytest.param(True, id="with-commands"),
     ],
 )
 def test_secret_values_never_reach_reports_or_mail(make_lab, smtp, capsys, credited) -> None:
