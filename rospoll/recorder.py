@@ -25,8 +25,8 @@ mail may be queued twice when the kill fell between queueing it and the user-log
 least once, never lost). Commits of routers not in the inventory are left for a run that has
 them. With an empty journal (new, or rotated) unjournaled commits are only recovered when
 there is at most one per router (a run killed on its very first change), so rotating the
-journal never replays old changes. The same recovery runs again after a record failed
-half-way (disk full), once no other record is storing.
+journal replays nothing once some router has two changes in the recent commits. The same
+recovery runs again after a record failed half-way (disk full), once no record is storing.
 """
 
 from __future__ import annotations

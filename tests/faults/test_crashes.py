@@ -433,6 +433,23 @@ def test_a_run_killed_between_two_steps_of_storing_a_change_is_finished_by_the_n
     assert len(journal(lab)) == 2 and len(mails(smtp)) == 1 + mails_expected
 
 
+def test_a_rotated_journal_replays_no_old_change(make_lab, smtp) -> None:
+    """Recovery must not take an emptied journal for a run killed before every change."""
+    lab = make_lab(versions=("7.16",), **mail_settings(smtp))
+    router = lab.router("lab1")
+    assert lab.rospoll("poll-once") == 0
+    for n in (0, 1):
+        router.apply("alice", add_address(n))
+        assert lab.rospoll("poll-once") == 0
+    journal_path = lab.root / "reports" / "changes.jsonl"
+    journal_path.rename(journal_path.with_suffix(".jsonl.1"))  # as logrotate does
+    assert lab.rospoll("poll-once") == 0
+    assert journal(lab) == [] and len(mails(smtp)) == 2
+    router.apply("bob", add_address(2))
+    assert lab.rospoll("poll-once") == 0
+    assert [e.user for e in journal(lab)] == ["bob"] and len(mails(smtp)) == 3
+
+
 KILL_SEED = 20240501
 
 
