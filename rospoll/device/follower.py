@@ -35,7 +35,8 @@ from rospoll.inventory import Device
 log = logging.getLogger(__name__)
 
 FOLLOW_COMMAND = '/log print follow-only where topics~"system"'
-READ_IDLE_S = 0.1
+IDLE_WAIT_S = 1.0  # an idle follower wakes once a second (to notice stop); data wakes it
+MIN_WAIT_S = 0.01
 FLUSH_AFTER_S = 0.3
 
 
@@ -179,7 +180,14 @@ class Follower:
         catch_up = True  # the first burst of every connection also catches up
         first_at = last_at = last_data = self._monotonic()
         while not self._stop.is_set():
-            chunk = session.read_available()
+            now = self._monotonic()
+            due = min(last_at + settings.debounce_s, first_at + settings.debounce_max_s)
+            wait_s = IDLE_WAIT_S
+            if pending or catch_up:
+                wait_s = min(wait_s, due - now)
+            if assembler.has_pending:
+                wait_s = min(wait_s, last_data + FLUSH_AFTER_S - now)
+            chunk = session.read_wait(max(MIN_WAIT_S, wait_s))
             now = self._monotonic()
             lines: list[str] = []
             if chunk:
@@ -200,8 +208,6 @@ class Follower:
             if (pending or catch_up) and now >= due:
                 self._on_burst(Burst(self.device, tuple(pending), catch_up=catch_up))
                 pending, catch_up = [], False
-            if not chunk:
-                self._stop.wait(READ_IDLE_S)
 
     def _note(self, line: str) -> ChangeEvent | None:
         """Record logins and reboots; return a change event made by a user, else None."""

@@ -221,26 +221,12 @@ class RouterSession:
         return self.run(command, timeout_s=self.device.settings.export_timeout_s)
 
     def start_follow(self, command: str) -> None:
-        """Type a never-ending command (``/log print follow-only``); see :meth:`read_available`."""
+        """Type a never-ending command (``/log print follow-only``); see :meth:`read_wait`."""
         self._write(command + "\r\n")
 
     def stop_follow(self) -> None:
         """Ctrl-C: end the running command and return to the prompt."""
         self._write("\x03")
-
-    def read_available(self) -> str:
-        """What arrived since the last read (ANSI stripped, CR/LF normalised); never blocks.
-
-        Raises :class:`ConnectError` when the session has dropped.
-        """
-        conn = self._require()
-        try:
-            chunk = str(conn.read_channel())
-        except (ReadException, OSError, EOFError, paramiko.SSHException) as exc:
-            raise ConnectError(self.device.name, f"session lost: {exc}") from exc
-        if not chunk and not self.is_alive():
-            raise ConnectError(self.device.name, "session closed by the router")
-        return chunk
 
     def read_wait(self, wait_s: float) -> str:
         """Wait up to ``wait_s`` for output and return it (raw: CRs and ANSI escapes kept).

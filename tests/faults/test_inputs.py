@@ -496,10 +496,13 @@ class HostileSession:
     def stop_follow(self) -> None:
         pass
 
-    def read_available(self) -> str:
+    def read_wait(self, wait_s: float) -> str:
         if self.closed:
             raise ConnectError("lab1", "session closed")
-        return self.chunks.pop(0) if self.chunks else ""
+        if self.chunks:
+            return self.chunks.pop(0)
+        time.sleep(min(wait_s, 0.01))  # nothing more will come; don't spin
+        return ""
 
     def close(self) -> None:
         self.closed = True
