@@ -39,8 +39,17 @@ class KnownHosts:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._cache: tuple[tuple[int, int, int], dict[str, tuple[str, str]]] | None = None
 
     def _read(self) -> dict[str, tuple[str, str]]:
+        """The pins, parsed again only when the file changed (500 routers, 500 connects)."""
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return {}
+        signature = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        if self._cache is not None and self._cache[0] == signature:
+            return dict(self._cache[1])
         pins: dict[str, tuple[str, str]] = {}
         try:
             text = self.path.read_text(encoding="utf-8")
@@ -50,7 +59,8 @@ class KnownHosts:
             parts = line.split()
             if len(parts) >= 3 and not line.startswith("#"):
                 pins[parts[0]] = (parts[1], parts[2])
-        return pins
+        self._cache = (signature, pins)
+        return dict(pins)
 
     def _write(self, pins: dict[str, tuple[str, str]]) -> None:
         text = "".join(f"{name} {kind} {blob}\n" for name, (kind, blob) in sorted(pins.items()))
