@@ -241,7 +241,11 @@ class Watcher:
         follower.start()
 
     def run(self) -> None:
-        """Start everything, supervise until ``stop`` is set, then stop within ~5 s."""
+        """Start everything, supervise until ``stop`` is set, then stop within ~5 s.
+
+        The caller holds the data-folder lock, so files a killed run left are swept first.
+        """
+        self.notifier.remove_leftovers()
         delivery = self.notifier.start(self.stop)
         by_interval: dict[float, list[Device]] = {}
         for device in self.inventory.devices:

@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
         inventory = inventory.filter(args.limit)
     with DataLock(app.lock_path(inventory), timeout_s=LOCK_WAIT_S):
         notifier = reporting.notifier(inventory)
+        notifier.remove_leftovers()  # under the lock: a killed run's half-written files
         recorder = app.recorder(inventory, notifier)
         progress = (
             _Progress(len(inventory.devices)) if sys.stdout.isatty() and not args.json else None

@@ -7,10 +7,12 @@ notifier.notify(report, now=datetime.now(timezone.utc))
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import datetime
 from pathlib import Path
 
+from rospoll.notify.atomic import TMP_SUFFIX
 from rospoll.notify.delivery import DeliveryThread
 from rospoll.notify.digest import Digest
 from rospoll.notify.mail import MailSettings
@@ -33,6 +35,7 @@ class Notifier:
         backoff: Backoff | None = None,
     ) -> None:
         self.settings = settings
+        self.report_dir = Path(report_dir)
         self.site = ReportSite(Path(report_dir), index_limit=index_limit)
         self.outbox = Outbox(Path(report_dir) / "outbox", backoff=backoff)
         self.digest = (
@@ -40,6 +43,19 @@ class Notifier:
             if settings.digest_s > 0
             else None
         )
+
+    def remove_leftovers(self) -> int:
+        """Delete the temporary files a killed run left anywhere under the report folder.
+
+        Call it while holding the data-folder lock and before anything writes: then no
+        live writer can own one. Returns how many were removed.
+        """
+        removed = 0
+        for tmp in self.report_dir.rglob(f".*{TMP_SUFFIX}"):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+                removed += 1
+        return removed
 
     def notify(self, report: ChangeReport, *, now: datetime) -> Path | None:
         """Queue the mail (or digest entry) for ``report``, then publish its report pages.

@@ -153,8 +153,8 @@ def smtp() -> Iterator[SmtpServer]:
 def assert_store_sound(lab: Lab) -> None:
     """git fsck --strict clean, no half-written or temporary file, every record parses.
 
-    Temporaries of the reports site and outbox (rospoll.notify, which only sweeps ones older
-    than 5 minutes) make the test xfail, last, naming them: see docs/RELIABILITY.md §4.
+    A kill mid-write may leave temporaries of the reports site and outbox; the next run
+    removes them under the data-folder lock before it writes (Notifier.remove_leftovers).
     """
     fsck = git(lab, "fsck", "--strict", "--no-dangling")
     assert fsck.returncode == 0 and "error" not in fsck.stderr.lower(), fsck.stdout + fsck.stderr
@@ -174,8 +174,7 @@ def assert_store_sound(lab: Lab) -> None:
         if not page.name.startswith("."):
             json.loads(page.read_bytes())
     notify_leftovers = [p for p in reports.rglob("*") if p.name.endswith(".tmp")]
-    if notify_leftovers:
-        pytest.xfail(f"known: a kill mid-write leaves notify temporaries {notify_leftovers}")
+    assert notify_leftovers == [], notify_leftovers
 
 
 def assert_each_change_once(lab: Lab, wanted: dict[str, str], smtp: SmtpServer) -> Counter[str]:
