@@ -184,11 +184,20 @@ class Watcher:
         """Called by followers: export on a worker so the log keeps being read."""
         self.pool.submit(lambda: self.export(burst.device, burst.events))
 
-    def export(self, device: Device, events: tuple[ChangeEvent, ...] = ()) -> None:
-        """Fetch, record and report one router; one at a time per router."""
+    def export(
+        self, device: Device, events: tuple[ChangeEvent, ...] = (), *, skip_if_busy: bool = False
+    ) -> None:
+        """Fetch, record and report one router; one at a time per router.
+
+        ``skip_if_busy`` (scheduled polls) returns at once when an export of the router is
+        running, instead of parking a worker behind it.
+        """
         if self.stop.is_set():
             return
-        with self._device_locks[device.name]:
+        lock = self._device_locks[device.name]
+        if not lock.acquire(blocking=not skip_if_busy):
+            return  # a scheduled poll: the export running now sees the same config
+        try:
             pending = (*self._carry[device.name], *events)
             self._carry[device.name] = []
             try:
@@ -211,6 +220,8 @@ class Watcher:
             touched = {s for c in recorded.changes for s in c.entry.sections}
             if "warning" not in self._last[device.name] or LOGGING_SECTION in touched:
                 self._check_logging(device)
+        finally:
+            lock.release()
         if self.on_recorded is not None:
             self.on_recorded(recorded)
 
@@ -226,7 +237,9 @@ class Watcher:
     def poll_due(self, devices: list[Device]) -> None:
         """The scheduled full poll of ``devices``."""
         for device in devices:
-            self.pool.submit(lambda device=device: self.export(device))  # type: ignore[misc]
+            self.pool.submit(
+                lambda device=device: self.export(device, skip_if_busy=True)  # type: ignore[misc]
+            )
 
     # lifecycle -----------------------------------------------------------------
     def _start_follower(self, device: Device) -> None:
