@@ -109,9 +109,11 @@ class Backups:
     def read(self, device: str, *, at: str | None = None) -> str | None:
         """The export last committed for ``device`` (or as of commit ``at``, hex id).
 
-        None before its first commit (or when commit ``at`` does not hold the file).
+        None before its first commit (or when commit ``at`` does not hold the file). Takes
+        no lock: git objects never change and the branch moves atomically, so a read racing
+        a commit sees the version before or after it (500 routers read while others commit).
         """
-        with self._thread_lock, _translated(f"cannot read backup of {device}"):
+        with _translated(f"cannot read backup of {device}"):
             _, head = self._head()
             if at is not None:
                 head = ObjectID(at.encode("ascii"))

@@ -56,6 +56,9 @@ class HistoryMarks:
         return fresh
 
     def save(self, device: str, entries: Sequence[HistoryEntry]) -> None:
-        """Remember ``entries`` as seen."""
+        """Remember ``entries`` as seen (no write, and no fsync, when they were already)."""
+        marks = [_mark(e) for e in entries]
+        if self._load(device) == Counter(marks):
+            return
         make_private_dir(self.folder)
-        atomic_write(self._path(device), json.dumps([_mark(e) for e in entries]))
+        atomic_write(self._path(device), json.dumps(marks))
