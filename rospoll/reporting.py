@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from rospoll.config import unified_diff
 from rospoll.config.render import render_revert
-from rospoll.inventory import Inventory
+from rospoll.inventory import Device, Inventory
 from rospoll.notify import ChangeReport, MailSettings, Notifier
 from rospoll.notify.mail import send_message
 from rospoll.recorder import Change
+from rospoll.store import JournalEntry
 
 
 def mail_settings(inventory: Inventory) -> MailSettings:
@@ -63,6 +64,29 @@ def build_report(change: Change) -> ChangeReport:
         commit=entry.commit or "",
         counts=credit.counts(),
         recipients=device.settings.mail_to if device.settings.mail_enabled else (),
+    )
+
+
+def warning_report(device: Device, entry: JournalEntry) -> ChangeReport:
+    """The report (page and mail) of a journaled warning about a router."""
+    warning = entry.warning or ""
+    return ChangeReport(
+        id=entry.id,
+        time=entry.time,
+        router=device.name,
+        host=device.host,
+        identity="",
+        version="",
+        user=entry.user,
+        via="",
+        address="",
+        source=entry.source,
+        inferred=False,
+        sections=entry.sections,
+        sentences=tuple((section, (warning,)) for section in entry.sections),
+        diff="",
+        recipients=device.settings.mail_to if device.settings.mail_enabled else (),
+        warning=warning,
     )
 
 

@@ -19,6 +19,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 
 import schedule
@@ -32,7 +33,7 @@ from rospoll.errors import ConnectError, RospollError
 from rospoll.inventory import Device, Inventory
 from rospoll.poll import poll_device
 from rospoll.recorder import Recorded
-from rospoll.store import atomic_write
+from rospoll.store import JournalEntry, atomic_write, safe_name
 from rospoll.store.atomic import make_private_dir
 
 log = logging.getLogger(__name__)
@@ -232,7 +233,37 @@ class Watcher:
         warning = "" if ok else NO_LOGGING_WARNING
         if warning and self._last[device.name].get("warning") != warning:
             log.warning("%s: %s", device.name, warning)
+        self._record_warning(device, warning)
         self._last[device.name]["warning"] = warning
+
+    def _record_warning(self, device: Device, warning: str) -> None:
+        """Journal and report a warning once; forget it when it clears, so a relapse warns."""
+        marker = app.state_dir(self.inventory) / "warned" / safe_name(device.name)
+        if not warning:
+            marker.unlink(missing_ok=True)
+            return
+        if marker.exists() and marker.read_text(encoding="utf-8") == warning:
+            return
+        entry = JournalEntry(
+            time=datetime.now(timezone.utc),
+            router=device.name,
+            user="rospoll",
+            source="poll",
+            via=None,
+            address=None,
+            command=None,
+            sections=(LOGGING_SECTION,),
+            added=0,
+            removed=0,
+            changed=0,
+            moved=0,
+            commit=None,
+            warning=warning,
+        )
+        self.recorder.journal.append(entry)
+        self.notifier.notify(reporting.warning_report(device, entry), now=entry.time)
+        make_private_dir(marker.parent)
+        atomic_write(marker, warning)
 
     def poll_due(self, devices: list[Device]) -> None:
         """The scheduled full poll of ``devices``."""

@@ -91,6 +91,11 @@ def user_label(report: ChangeReport) -> str:
 
 def subject_for(reports: Sequence[ChangeReport]) -> str:
     """``[rospoll] <router>: <user> changed <sections>``, or a digest summary; one bounded line."""
+    if len(reports) == 1 and reports[0].warning:
+        r = reports[0]
+        return header_text(
+            f"{SUBJECT_PREFIX} {header_text(r.router, 40)}: warning: {r.warning}", SUBJECT_LIMIT
+        )
     if len(reports) == 1:
         r = reports[0]
         user = UNKNOWN if r.source == "poll" or not r.user.strip() else header_text(r.user, 40)
@@ -167,6 +172,7 @@ def change_view(report: ChangeReport) -> dict[str, Any]:
         "revert": clean_block(report.revert, 100_000),
         "commit": clean_line(report.commit, 80),
         "counts": counts_phrase(report.counts),
+        "warning": clean_line(report.warning, 1000),
     }
 
 

@@ -57,6 +57,7 @@ class ChangeReport:
     commit: str = ""  # backup commit id
     counts: Mapping[str, int] = field(default_factory=dict)  # added/removed/changed/moved
     recipients: tuple[str, ...] = ()
+    warning: str = ""  # set on a warning about the router (not a change), e.g. no logging
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not _ID.fullmatch(self.id):
@@ -97,6 +98,7 @@ class ChangeReport:
             "commit": self.commit,
             "counts": dict(self.counts),
             "recipients": list(self.recipients),
+            "warning": self.warning,
         }
 
     @classmethod
@@ -127,6 +129,7 @@ class ChangeReport:
                 commit=str(data.get("commit", "")),
                 counts=dict(data.get("counts", {})),
                 recipients=tuple(data.get("recipients", ())),
+                warning=str(data.get("warning", "")),
             )
         except (KeyError, TypeError) as exc:
             raise ValueError(f"not a change report: {exc!r}") from exc

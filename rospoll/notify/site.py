@@ -222,4 +222,5 @@ def summary(report: ChangeReport) -> dict[str, Any]:
         "sections": ", ".join(view["sections"][:3])
         + (f" and {len(view['sections']) - 3} more" if len(view["sections"]) > 3 else ""),
         "counts": view["counts"],
+        "warning": view["warning"],
     }

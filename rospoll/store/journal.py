@@ -65,6 +65,7 @@ class JournalEntry:
     commit: str | None
     inferred: bool = False
     id: str = field(default_factory=_new_id)
+    warning: str | None = None  # a warning about the router, not a change (counts are 0)
 
     def __post_init__(self) -> None:
         if self.time.tzinfo is None or self.time.utcoffset() is None:
@@ -100,6 +101,7 @@ class JournalEntry:
                 "moved": self.moved,
                 "commit": self.commit,
                 "inferred": self.inferred,
+                "warning": self.warning,
             },
             ensure_ascii=True,
             separators=(",", ":"),
@@ -128,6 +130,7 @@ class JournalEntry:
                 commit=_optional_text(data, "commit"),
                 inferred=bool(data.get("inferred", False)),
                 id=_text(data, "id"),
+                warning=_optional_text(data, "warning"),
             )
         except KeyError as exc:
             raise ValueError(f"journal line lacks {exc}") from exc

@@ -343,11 +343,22 @@ def test_a_router_that_stops_logging_changes_gets_a_warning_once(make_lab) -> No
         status = {r["router"]: r for r in watcher.status()["routers"]}
         assert "only found by the scheduled poll" in status["lab1"]["warning"]
         assert status["lab2"]["warning"] == ""
+        [entry] = journal(lab)  # in the journal, once
+        assert (entry.router, entry.warning) == ("lab1", status["lab1"]["warning"])
+        assert (entry.added, entry.removed, entry.changed, entry.moved) == (0, 0, 0, 0)
+        index = lab.root / "reports" / "index.html"
+        wait_until(
+            lambda: index.exists() and "Warning" in index.read_text("utf-8"),
+            what="the warning in the report index",
+        )
+        page = (lab.root / "reports" / "changes" / f"{entry.id}.html").read_text("utf-8")
+        assert "only found by the scheduled poll" in page
+        watcher.export(watcher.inventory.device("lab1"))  # a later poll of lab1
+        assert [e.warning for e in journal(lab)] == [entry.warning]  # not again
         lab.router("lab1").apply("alice", "/system logging set 0 disabled=no")
         lab.router("lab1").apply("alice", ADD_ADDRESS)  # logged again: starts a burst
         wait_until(
-            lambda: {r["router"]: r for r in watcher.status()["routers"]}["lab1"]["warning"]
-            == "",
+            lambda: {r["router"]: r for r in watcher.status()["routers"]}["lab1"]["warning"] == "",
             timeout_s=10,
             what="the warning to clear once logging is back",
         )

@@ -45,7 +45,7 @@ def test_json_line_has_the_documented_shape() -> None:
     data = json.loads(e.to_json())
     assert list(data) == [
         "v", "id", "time", "router", "user", "source", "via", "address", "command",
-        "sections", "added", "removed", "changed", "moved", "commit", "inferred",
+        "sections", "added", "removed", "changed", "moved", "commit", "inferred", "warning",
     ]  # fmt: skip
     assert data["time"] == "2024-05-01T12:00:00Z"
     assert data["sections"] == ["/ip address"]
