@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from netmiko import ConnectHandler
@@ -340,7 +341,12 @@ def test_a_router_that_stops_logging_changes_gets_a_warning_once(make_lab) -> No
     lab = make_lab(versions=("7.16", "6.49.10"), rospoll_debounce=f"{DEBOUNCE_S:g}s")
     lab.router("lab1").set_logging(False)
     with watching(lab, ("lab1", "lab2")) as watcher:
-        status = {r["router"]: r for r in watcher.status()["routers"]}
+
+        def checked() -> dict[str, Any]:
+            routers = {r["router"]: r for r in watcher.status()["routers"]}
+            return routers if all("warning" in r for r in routers.values()) else {}
+
+        status = wait_until(checked, what="the logging check of both routers")
         assert "only found by the scheduled poll" in status["lab1"]["warning"]
         assert status["lab2"]["warning"] == ""
         [entry] = journal(lab)  # in the journal, once
