@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from rospoll.attribution.logline import ChangeEvent, LoginEvent, RebootEvent, parse_log_line
+from rospoll.attribution.logline import ChangeEvent, LoginEvent, parse_log_line
 from rospoll.attribution.stream import LineAssembler
 from rospoll.device.session import RouterSession
 from rospoll.errors import HostKeyChangedError, RospollError
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 FOLLOW_COMMAND = '/log print follow-only where topics~"system"'
 IDLE_WAIT_S = 1.0  # an idle follower wakes once a second (to notice stop); data wakes it
 MIN_WAIT_S = 0.01
+REBOOT_SLACK_S = 3.0  # uptime is printed in whole seconds and read after the login
 FLUSH_AFTER_S = 0.3
 
 
@@ -68,6 +69,7 @@ class FollowStatus:
     last_change: float | None = None
     logged_in: tuple[str, ...] = ()
     reboots: int = 0
+    last_reboot: float | None = None  # wall-clock boot time of the last reboot seen
 
 
 def backoff_delays(first_s: float = 1.0, max_s: float = 60.0) -> Callable[[int], float]:
@@ -103,6 +105,7 @@ class Follower:
         self._monotonic = monotonic
         self._status = FollowStatus()
         self._status_lock = threading.Lock()
+        self._booted: float | None = None  # wall-clock boot time seen at the last connection
         self._followed = False  # the current connection reached FOLLOWING
         self.following = threading.Event()  # set while FOLLOWING; tests wait on it
         self.thread = threading.Thread(target=self._run, name=f"follow:{device.name}", daemon=True)
@@ -162,6 +165,7 @@ class Follower:
 
     def _follow_once(self) -> None:
         session = self._open_session(self.device)
+        self._note_boot(session)
         try:
             session.start_follow(FOLLOW_COMMAND)
             self._set(state=FollowState.FOLLOWING, error="")
@@ -209,16 +213,29 @@ class Follower:
                 self._on_burst(Burst(self.device, tuple(pending), catch_up=catch_up))
                 pending, catch_up = [], False
 
+    def _note_boot(self, session: RouterSession) -> None:
+        """A later boot time than at the last connection means the router rebooted."""
+        uptime_s = session.info.uptime_s if session.info else None
+        if uptime_s is None:
+            return
+        booted = time.time() - uptime_s
+        if self._booted is not None and booted - self._booted > REBOOT_SLACK_S:
+            log.warning("%s: rebooted (up %.0f s)", self.device.name, uptime_s)
+            self._set(reboots=self.status.reboots + 1, last_reboot=booted)
+        self._booted = booted
+
     def _note(self, line: str) -> ChangeEvent | None:
-        """Record logins and reboots; return a change event made by a user, else None."""
+        """Record logins and logouts; return a change event made by a user, else None.
+
+        Reboots are told by the uptime at each connection (:meth:`_note_boot`): the
+        ``router rebooted`` line is logged before SSH is back, so a follower never reads it.
+        """
         event = parse_log_line(line)
         status = self.status
         if isinstance(event, LoginEvent) and not event.failed:
             users = set(status.logged_in)
             (users.add if event.logged_in else users.discard)(event.user)
             self._set(logged_in=tuple(sorted(users)))
-        elif isinstance(event, RebootEvent):
-            self._set(reboots=status.reboots + 1)
         elif isinstance(event, ChangeEvent) and event.user:
             self._set(last_change=time.time())
             return event

@@ -43,6 +43,7 @@ _READ_BYTES = 65536
 _TRANSPORT_WAKE_S = 1.0  # paramiko's transport thread checks for close this often (0.1 s)
 _VERSION = re.compile(r"^\s*version:\s*(\S+)", re.MULTILINE)
 _PROMPT_END = r"\[[^\]\r\n]*@[^\]\r\n]*\] >[ \t]*$"  # [user@identity] > , last on the wire
+_UPTIME = re.compile(r"^\s*uptime:\s*(\S+)", re.MULTILINE)
 _IDENTITY = re.compile(r"^\s*name:\s*(.*?)\s*$", re.MULTILINE)
 
 
@@ -66,6 +67,16 @@ def clean_output(text: str) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+def parse_uptime(resource: str) -> float | None:
+    """Seconds from ``uptime: 1w2d3h4m5s`` in ``/system resource print``; None if absent."""
+    found = _UPTIME.search(resource)
+    if found is None:
+        return None
+    units = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+    parts = re.findall(r"(\d+)([wdhms])", found.group(1))
+    return float(sum(int(n) * units[u] for n, u in parts)) if parts else None
+
+
 def major_version(version: str) -> int:
     """6 for ``6.49.10``, 7 for ``7.16rc2``; 0 when unreadable."""
     match = re.match(r"(\d+)", version)
@@ -78,6 +89,7 @@ class SessionInfo:
 
     identity: str
     version: str
+    uptime_s: float | None = None  # since the router booted, as /system resource prints it
 
 
 class _Driver(MikrotikRouterOsSSH):
@@ -143,6 +155,7 @@ class RouterSession:
         self.info = SessionInfo(
             identity=identity,
             version=version_match.group(1),
+            uptime_s=parse_uptime(resource),
         )
         return self.info
 

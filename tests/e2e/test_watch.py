@@ -238,6 +238,8 @@ def test_change_during_a_reboot_is_unknown_and_following_resumes(make_lab, monke
         router.wait_until_up(timeout_s=5)
         wait_until(lambda: len(attempts) >= 2, what="the second drop noticed")
         assert follower.following.wait(5), "not following again within 5 s of the 2nd reboot"
+        assert follower.status.reboots >= 1  # told by the uptime, which restarted
+        assert follower.status.last_reboot is not None
     print(f"after reboot: alice credited {latency:.2f}s after her change; attempts {attempts}")
     assert (alice.source, alice.via, alice.sections) == ("log", "ssh", ("/ip address",))
     assert latency <= DEBOUNCE_S + 1
