@@ -9,13 +9,6 @@ import pytest
 LOGS = Path(__file__).resolve().parents[2] / "data" / "logs"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # `make fuzz` selects these with -m fuzz; registered here so the mark is known.
-    config.addinivalue_line(
-        "markers", "fuzz: property tests run longer under HYPOTHESIS_PROFILE=fuzz"
-    )
-
-
 @pytest.fixture(scope="session")
 def logs_dir() -> Path:
     """``tests/data/logs``: log lines, raw follow streams and history outputs."""
