@@ -31,7 +31,7 @@ from rospoll.attribution.logline import ChangeEvent, parse_log_line
 from rospoll.attribution.stream import LineAssembler
 from rospoll.device.follower import Burst, Follower
 from rospoll.device.poller import Fetched
-from rospoll.device.session import RouterSession
+from rospoll.device.session import RouterSession, SessionInfo
 from rospoll.errors import ConnectError
 from rospoll.inventory import load_inventory
 from rospoll.lab import LabFleet, LabRouter
@@ -489,6 +489,7 @@ class HostileSession:
     def __init__(self, chunks: list[str]) -> None:
         self.chunks = chunks
         self.closed = False
+        self.info = SessionInfo(identity="lab1", version="7.16", uptime_s=60.0)
 
     def start_follow(self, command: str) -> None:
         pass
