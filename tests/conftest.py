@@ -6,6 +6,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -18,19 +19,20 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+T = TypeVar("T")
+
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
 
 
-def wait_until(
-    pred: Callable[[], object], *, timeout_s: float = 5.0, what: str = "condition"
-) -> None:
-    """Poll ``pred`` until it is true; fail naming ``what`` after ``timeout_s``."""
+def wait_until(pred: Callable[[], T], *, timeout_s: float = 5.0, what: str = "condition") -> T:
+    """Poll ``pred`` until it returns something true, and return that; fail naming ``what``."""
     deadline = time.monotonic() + timeout_s
-    while not pred():
+    while not (value := pred()):
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up after {timeout_s}s waiting for {what}")
         time.sleep(0.01)  # poll interval only; the deadline decides
+    return value
 
 
 @pytest.fixture(scope="session")

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
+from netmiko import ConnectHandler
 
 from rospoll.cli import main
 from rospoll.lab import LabFleet, LabRouter
+from tests.notify.conftest import SmtpServer, free_port
 
 PASSWORD = "lab-pass"
 USERS = {"admin": PASSWORD, "alice": PASSWORD, "bob": PASSWORD}
@@ -69,6 +72,28 @@ def write_inventory(fleet: LabFleet, path: Path, **settings: object) -> Path:
     return path
 
 
+def ssh_change(lab: Lab, router: str, user: str, command: str) -> float:
+    """Make a change the way an operator does: an SSH session as ``user``.
+
+    Returns the monotonic time right after the command's prompt came back.
+    """
+    conn = ConnectHandler(
+        device_type="mikrotik_routeros",
+        host="127.0.0.1",
+        port=lab.router(router).port,
+        username=user,
+        password=PASSWORD,
+        conn_timeout=5,
+    )
+    try:
+        out = str(conn.send_command(command, read_timeout=10))
+        changed = time.monotonic()
+    finally:
+        conn.disconnect()
+    assert "failure" not in out and "bad command" not in out, out
+    return changed
+
+
 @pytest.fixture
 def make_lab(tmp_path: Path) -> Iterator[Callable[..., Lab]]:
     """Start routers (``versions`` gives one per router) and write their inventory."""
@@ -89,3 +114,13 @@ def make_lab(tmp_path: Path) -> Iterator[Callable[..., Lab]]:
     finally:
         for fleet in fleets:
             fleet.stop(timeout_s=5)
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every mail."""
+    server = SmtpServer(free_port()).start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -9,33 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from netmiko import ConnectHandler
 
 import rospoll.poll as poll_module
 from rospoll.store import Journal
-from tests.e2e.conftest import PASSWORD, Lab
+from tests.e2e.conftest import Lab, ssh_change
 
 pytestmark = pytest.mark.lab
 
 
 def journal(lab: Lab) -> list:
     return Journal(lab.root / "reports" / "changes.jsonl").entries()
-
-
-def ssh_change(lab: Lab, router: str, user: str, command: str) -> str:
-    """Make a change the way an operator does: an SSH session as ``user``."""
-    conn = ConnectHandler(
-        device_type="mikrotik_routeros",
-        host="127.0.0.1",
-        port=lab.router(router).port,
-        username=user,
-        password=PASSWORD,
-        conn_timeout=5,
-    )
-    try:
-        return str(conn.send_command(command, read_timeout=10))
-    finally:
-        conn.disconnect()
 
 
 def test_history_credits_alice_and_cleared_history_credits_unknown(make_lab, capsys) -> None:

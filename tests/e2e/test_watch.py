@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from netmiko import ConnectHandler
 
 import rospoll.device.follower as follower_module
 import rospoll.poll as poll_module
 from rospoll.inventory import load_inventory
 from rospoll.store import Journal, JournalEntry
 from rospoll.watch import Watcher
-from tests.e2e.conftest import PASSWORD, Lab
+from tests.conftest import wait_until
+from tests.e2e.conftest import Lab, ssh_change
 
 pytestmark = pytest.mark.lab
 
@@ -32,39 +32,8 @@ WATCH_THREADS = ("follow:", "export:", "notify:")
 ADD_ADDRESS = "/ip address add address=10.77.0.1/24 interface=ether1"
 
 
-def wait_until(pred: Callable[[], object], *, timeout_s: float = 5.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout_s
-    while not (value := pred()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up after {timeout_s}s waiting for {what}")
-        time.sleep(0.01)  # poll interval only; the deadline decides
-    return value
-
-
 def journal(lab: Lab) -> list[JournalEntry]:
     return Journal(lab.root / "reports" / "changes.jsonl").entries()
-
-
-def ssh_change(lab: Lab, router: str, user: str, command: str) -> float:
-    """Make a change the way an operator does: an SSH session as ``user``.
-
-    Returns the monotonic time right after the command's prompt came back.
-    """
-    conn = ConnectHandler(
-        device_type="mikrotik_routeros",
-        host="127.0.0.1",
-        port=lab.router(router).port,
-        username=user,
-        password=PASSWORD,
-        conn_timeout=5,
-    )
-    try:
-        out = str(conn.send_command(command, read_timeout=10))
-        changed = time.monotonic()
-    finally:
-        conn.disconnect()
-    assert "failure" not in out and "bad command" not in out, out
-    return changed
 
 
 def watch_threads() -> list[str]:

@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,12 +29,12 @@ from typing import Any
 import pytest
 
 from rospoll.inventory import load_inventory
-from rospoll.lab import LabFleet, LabRouter
 from rospoll.notify.site import ReportSite
 from rospoll.store import Journal, JournalEntry
 from rospoll.watch import Watcher
-from tests.e2e.conftest import USERS, Lab, write_inventory
-from tests.notify.conftest import SmtpServer, free_port
+from tests.conftest import wait_until
+from tests.e2e.conftest import Lab
+from tests.notify.conftest import SmtpServer
 
 pytestmark = pytest.mark.lab
 
@@ -44,15 +44,6 @@ TRAILER = "Rospoll-Entry: "
 
 
 # helpers -----------------------------------------------------------------------------------
-def wait_until(pred: Callable[[], Any], *, timeout_s: float = 5.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout_s
-    while not (value := pred()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up after {timeout_s}s waiting for {what}")
-        time.sleep(0.02)  # poll interval only; the deadline decides
-    return value
-
-
 def journal(lab: Lab) -> list[JournalEntry]:
     return Journal(lab.root / "reports" / "changes.jsonl").entries()
 
@@ -117,37 +108,6 @@ def mail_settings(smtp: SmtpServer) -> dict[str, object]:
         "rospoll_mail_from": "rospoll@example.net",
         "rospoll_mail_to": ["noc@example.net"],
     }
-
-
-@pytest.fixture
-def make_lab(tmp_path: Path) -> Iterator[Callable[..., Lab]]:
-    """tests/e2e's fixture of the same name: ``make_lab(versions=..., **rospoll_settings)``."""
-    fleets: list[LabFleet] = []
-
-    def make(versions: tuple[str, ...] = ("7.16",), **settings: object) -> Lab:
-        routers = [
-            LabRouter(name=f"lab{n}", version=version, users=USERS)
-            for n, version in enumerate(versions, start=1)
-        ]
-        fleet = LabFleet(routers=routers)
-        fleets.append(fleet)
-        fleet.start()
-        return Lab(fleet, write_inventory(fleet, tmp_path / "inventory.yml", **settings))
-
-    try:
-        yield make
-    finally:
-        for fleet in fleets:
-            fleet.stop(timeout_s=5)
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer(free_port()).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def assert_store_sound(lab: Lab) -> None:

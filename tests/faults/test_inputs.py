@@ -38,7 +38,7 @@ from rospoll.lab import LabFleet, LabRouter
 from rospoll.store import Journal
 from rospoll.watch import Watcher
 from tests.conftest import wait_until
-from tests.e2e.conftest import PASSWORD, USERS, Lab, write_inventory
+from tests.e2e.conftest import PASSWORD, USERS, Lab
 from tests.notify.conftest import SmtpServer, free_port
 from tests.unit.inventory.test_errors import CASES as BROKEN_INVENTORIES
 
@@ -92,37 +92,6 @@ def run_cli(*args: str, timeout_s: float = 120) -> subprocess.CompletedProcess[s
         text=True,
         timeout=timeout_s,
     )
-
-
-@pytest.fixture
-def make_lab(tmp_path: Path) -> Iterator[Callable[..., Lab]]:
-    """tests/e2e's fixture of the same name: ``make_lab(versions=..., **rospoll_settings)``."""
-    fleets: list[LabFleet] = []
-
-    def make(versions: tuple[str, ...] = ("7.16", "6.49.10", "7.18.2"), **settings: object) -> Lab:
-        routers = [
-            LabRouter(name=f"lab{n}", version=version, users=USERS)
-            for n, version in enumerate(versions, start=1)
-        ]
-        fleet = LabFleet(routers=routers)
-        fleets.append(fleet)
-        fleet.start()
-        return Lab(fleet, write_inventory(fleet, tmp_path / "inventory.yml", **settings))
-
-    try:
-        yield make
-    finally:
-        for fleet in fleets:
-            fleet.stop(timeout_s=5)
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer(free_port()).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @dataclass
