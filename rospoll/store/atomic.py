@@ -19,6 +19,7 @@ from rospoll.errors import StoreError
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 _HAS_MODES = sys.platform != "win32"
+_APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
 _REPLACE_ATTEMPTS = 5  # Windows: a reader (antivirus, editor) may hold the target briefly
 _REPLACE_RETRY_S = 0.05
 
@@ -50,6 +51,21 @@ def atomic_write(path: Path, data: bytes | str, *, mode: int = FILE_MODE) -> Non
             raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
     fsync_dir(path.parent)
+
+
+def append_durably(path: Path, data: bytes) -> None:
+    """Append ``data`` with one ``O_APPEND`` descriptor, then fsync; raises ``OSError``.
+
+    The file is created with mode 0600 where the OS has modes.
+    """
+    fd = os.open(path, _APPEND_FLAGS, FILE_MODE)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def make_private_dir(path: Path) -> Path:

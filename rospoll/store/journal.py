@@ -25,14 +25,13 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from rospoll.errors import StoreError
-from rospoll.store.atomic import FILE_MODE, make_private_dir
+from rospoll.store.atomic import append_durably, make_private_dir
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 SOURCES = ("log", "history", "poll")
 _COUNTS = ("added", "removed", "changed", "moved")
-_APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
 _TAIL_CHUNK = 4096
 
 
@@ -153,14 +152,7 @@ class Journal:
                 if not self._tail_checked:
                     self._repair_tail()
                     self._tail_checked = True
-                fd = os.open(self.path, _APPEND_FLAGS, FILE_MODE)
-                try:
-                    view = memoryview(line)
-                    while view:
-                        view = view[os.write(fd, view) :]
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
+                append_durably(self.path, line)
             except OSError as exc:
                 raise StoreError(f"cannot append to {self.path}: {exc.strerror or exc}") from exc
 

@@ -9,18 +9,16 @@ hostile user name can neither leave the folder nor share a file with another use
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 from rospoll.errors import StoreError
-from rospoll.store.atomic import FILE_MODE, make_private_dir
+from rospoll.store.atomic import append_durably, make_private_dir
 from rospoll.store.journal import JournalEntry, format_time
 from rospoll.store.names import safe_name
 
 LOG_SUFFIX = ".log"
-_APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
 
 
 class UserLog:
@@ -44,14 +42,7 @@ class UserLog:
         with self._lock:
             make_private_dir(self.folder)
             try:
-                fd = os.open(path, _APPEND_FLAGS, FILE_MODE)
-                try:
-                    view = memoryview(block)
-                    while view:
-                        view = view[os.write(fd, view) :]
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
+                append_durably(path, block)
             except OSError as exc:
                 raise StoreError(f"cannot append to {path}: {exc.strerror or exc}") from exc
         return path
