@@ -339,3 +339,39 @@ def test_a_router_that_stops_logging_changes_gets_a_warning_once(make_lab) -> No
             timeout_s=10,
             what="the warning to clear once logging is back",
         )
+
+
+def test_a_follower_thread_that_dies_is_started_again(make_lab, monkeypatch) -> None:
+    lab = make_lab(versions=("7.16",), rospoll_debounce=f"{DEBOUNCE_S:g}s")
+    runs: list[str] = []
+    real_run = follower_module.Follower._run
+
+    def dies_the_first_time(self: follower_module.Follower) -> None:
+        runs.append(self.device.name)
+        if len(runs) > 1:
+            real_run(self)  # the thread simply ends the first time, as if it had crashed
+
+    monkeypatch.setattr(follower_module.Follower, "_run", dies_the_first_time)
+    stop = threading.Event()
+    watcher = Watcher(load_inventory(lab.inventory), stop=stop)
+    thread = threading.Thread(target=watcher.run, name="watch-under-test", daemon=True)
+    thread.start()
+    try:
+        wait_until(
+            lambda: len(runs) >= 2 and watcher.followers["lab1"].following.is_set(),
+            timeout_s=10,
+            what="the watcher to start lab1's follower again",
+        )
+        wait_until(lambda: polled(watcher) >= {"lab1"}, timeout_s=10, what="the baseline")
+        changed = ssh_change(lab, "lab1", "alice", ADD_ADDRESS)
+        alice = wait_until(
+            lambda: [e for e in journal(lab) if e.user == "alice"],
+            timeout_s=DEBOUNCE_S + 5,
+            what="alice's change, followed by the restarted follower",
+        )[0]
+        latency = time.monotonic() - changed
+    finally:
+        stop.set()
+        thread.join(10)
+    assert runs[:2] == ["lab1", "lab1"]
+    assert (alice.source, alice.via) == ("log", "ssh") and latency <= DEBOUNCE_S + 1
