@@ -22,24 +22,9 @@ from types import FrameType
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _limits import raise_nofile  # noqa: E402  (bench/ is sys.path[0])
+
 from rospoll.lab import LabFleet  # noqa: E402
-
-
-def raise_nofile() -> str:
-    """Soft RLIMIT_NOFILE up to the hard limit; returns ``soft/hard`` as now set."""
-    try:
-        import resource
-    except ImportError:  # Windows: no rlimits
-        return "n/a"
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard == resource.RLIM_INFINITY or soft < hard:
-        target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-            soft = target
-        except (ValueError, OSError):
-            pass
-    return f"{soft}/{hard}"
 
 
 def main(argv: list[str]) -> int:

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import yaml
+from _limits import raise_nofile  # bench/ is sys.path[0]
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "benchmarks" / "50-follow.md"
@@ -49,21 +50,6 @@ LAB = ROOT / "bench" / "_lab_fleet_follow.py"
 GOAL_RSS_MB = 2.0
 AIM_RSS_MB = 0.5  # NOTES.md
 PAGE_KB = 1024
-
-
-def raise_nofile() -> str:
-    """Soft RLIMIT_NOFILE up to the hard limit (children inherit it)."""
-    try:
-        import resource
-    except ImportError:  # pragma: no cover - Windows
-        return "n/a"
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
-    if soft < target:
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-            soft = target
-    return f"{soft}/{hard}"
 
 
 def stop_process(proc: subprocess.Popen[Any] | None, grace_s: float = 10.0) -> None:

@@ -52,10 +52,15 @@ class Lab:
 
 
 def write_inventory(fleet: LabFleet, path: Path, **settings: object) -> Path:
-    hosts = {
+    hosts: dict[str, dict[str, object]] = {
         router.name: {"ansible_host": "127.0.0.1", "ansible_port": router.port}
         for router in fleet.routers
     }
+    return write_hosts(path, hosts, **settings)
+
+
+def write_hosts(path: Path, hosts: dict[str, dict[str, object]], **settings: object) -> Path:
+    """An inventory of ``hosts`` logging in as admin, short timeouts, plus ``settings``."""
     data = {
         "all": {
             "vars": {

@@ -23,7 +23,6 @@ from typing import cast
 
 import asyncssh
 import pytest
-import yaml
 
 import rospoll.lab
 import rospoll.poll as poll_module
@@ -38,7 +37,7 @@ from rospoll.lab import LabFleet, LabRouter
 from rospoll.store import Journal
 from rospoll.watch import Watcher
 from tests.conftest import wait_until
-from tests.e2e.conftest import PASSWORD, USERS, Lab
+from tests.e2e.conftest import USERS, Lab, write_hosts
 from tests.notify.conftest import SmtpServer, free_port
 from tests.unit.inventory.test_errors import CASES as BROKEN_INVENTORIES
 
@@ -122,23 +121,6 @@ def other_router_config(tmp_path: Path, name: str) -> Path:
     text = text.replace("comment=defconf name=router.lan", f"comment=defconf name={name}.lan")
     path = tmp_path / f"{name}.rsc"
     path.write_text(text, encoding="utf-8")
-    return path
-
-
-def write_hosts(path: Path, hosts: dict[str, dict[str, object]], **settings: object) -> Path:
-    data = {
-        "all": {
-            "vars": {
-                "ansible_user": "admin",
-                "ansible_password": PASSWORD,
-                "rospoll_export_timeout": "5s",
-                "rospoll_connect_timeout": "5s",
-                **settings,
-            },
-            "hosts": hosts,
-        }
-    }
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
 
 
