@@ -10,9 +10,10 @@ from rospoll.config.diff import diff_exports
 from rospoll.config.keys import NATURAL_KEYS, ORDERED_SECTIONS
 from rospoll.config.model import Export, ExportMeta, Item, Section
 from rospoll.config.normalise import TRANSIENT_COMMENTS, Normalised, normalise_export
-from rospoll.config.parse import parse_command, parse_export, split_line
+from rospoll.config.parse import parse_export, split_line
 from rospoll.config.render import render_export, render_html, unified_diff
 from rospoll.config.secrets import SENSITIVE_ARGS, is_sensitive
+from rospoll.config.syntax import parse_command
 from rospoll.config.validate import CLI_ERRORS, check_shrink, validate_export
 
 __all__ = [

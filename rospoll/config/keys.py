@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from fnmatch import fnmatchcase
 from functools import lru_cache
 from itertools import compress, count, repeat
@@ -153,8 +153,10 @@ def identify(path: str, raw: list[tuple[str, str | None, dict[str, str]]]) -> tu
     return identify_entries(path, [entry(spec, *triple) for triple in raw])
 
 
-def identify_entries(path: str, entries: list[Entry]) -> tuple[Item, ...]:
-    """Build the section's Items from Entries (see ``entry``).
+def identify_entries(
+    path: str, entries: list[Entry], positions: Iterable[int] | None = None
+) -> tuple[Item, ...]:
+    """Build the section's Items from Entries (see ``entry``), at ``positions`` (0, 1, …).
 
     Works column by column with ``map``: Python only loops over items without a natural
     key and over duplicate keys.
@@ -165,7 +167,7 @@ def identify_entries(path: str, entries: list[Entry]) -> tuple[Item, ...]:
     if len(set(keys)) != len(keys):
         _number_duplicates(keys)
     columns = (map(getter, entries) for getter in (_COMMAND, _SELECTOR, _ARGS))
-    rows = zip(repeat(path), keys, *columns, count())
+    rows = zip(repeat(path), keys, *columns, count() if positions is None else positions)
     return tuple(map(tuple.__new__, repeat(Item), rows))  # Item(...) without a Python call
 
 

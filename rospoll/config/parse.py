@@ -12,9 +12,10 @@ from operator import itemgetter
 
 from rospoll.config._gc import paused_gc
 from rospoll.config.keys import Entry, entry, identify_entries, key_spec
-from rospoll.config.model import Export, Section
+from rospoll.config.lines import SectionLines
+from rospoll.config.model import Export, ExportMeta, Section
 from rospoll.config.normalise import Normalised
-from rospoll.config.syntax import COMMANDS, fast_arguments, parse_arguments
+from rospoll.config.syntax import COMMANDS, parse_command
 from rospoll.config.validate import validate_export
 from rospoll.errors import ExportInvalidError
 
@@ -39,37 +40,19 @@ def split_line(line: str) -> tuple[str | None, str]:
     return (" ".join(filter(None, line.split(" "))) if "  " in line else line), ""
 
 
-def parse_command(text: str) -> tuple[str, str | None, dict[str, str]]:
-    """``set [ find name=x ] a=b`` -> ``("set", "[ find name=x ]", {"a": "b"})``."""
-    command, _, rest = text.partition(" ")
-    if command not in COMMANDS:
-        raise ExportInvalidError(f"unknown command {command[:40]!r}, not export syntax")
-    plain = fast_arguments(rest)
-    if plain is not None:
-        return command, None, plain
-    selector, args = parse_arguments(rest)
-    if command == "add" and selector is not None:  # ``add passive …``: a flag, not a name
-        if not selector.isidentifier() and not selector.replace("-", "_").isidentifier():
-            raise ExportInvalidError("add takes no selector")
-        args = {selector: "yes", **args}
-        selector = None
-    return command, selector, args
-
-
 def _check_path(path: str) -> None:
     if "=" in path or '"' in path or "[" in path:
         raise ExportInvalidError("section path with arguments but no command")
 
 
 _keys = partial(map, itemgetter(1))  # Item.key of each item, in C
-_NO_ENTRIES: dict[str, Entry] = {}
 
-# The lines of the last export parsed, per section and line text, with the keys they give
-# (keys.Entry). The next parse looks lines up here first: the old and the new export of
-# a diff share nearly all their lines, so the second one is mostly dictionary look-ups.
-# Holds one export's worth; parsing is pure, so a stale or foreign table (another
-# thread, another router) only costs misses.
-_previous: dict[str, dict[str, Entry]] = {}
+# The sections of the last export parsed: their lines (known good, so not checked again)
+# and the entries parsed so far (keys.Entry). The old and the new export of a diff share
+# nearly all their lines, so the second one is checked by set differences. Holds one
+# export's worth; parsing is pure, so a stale or foreign table (another thread, another
+# router) only costs misses.
+_previous: dict[str, SectionLines] = {}
 
 
 def forget_previous() -> None:
@@ -81,23 +64,66 @@ def forget_previous() -> None:
 def parse_normalised(normalised: Normalised) -> Export:
     """Parse already validated logical lines; raises ExportInvalidError on bad syntax.
 
-    Lines repeated within the export or seen in the previously parsed export are parsed
-    once; their Items then share one (read-only) ``args`` dict.
+    Every line is checked now; the items of a section are built when first asked for
+    (``Section.items``). Lines repeated within the export or seen in the previously parsed
+    export are parsed once; their Items then share one (read-only) ``args`` dict.
     """
     with paused_gc():
-        return _parse(normalised)
+        if normalised.meta is None:
+            raise ExportInvalidError("no '# … by RouterOS …' header: not an export")
+        try:
+            return _parse(normalised, normalised.meta)
+        except ExportInvalidError:  # parse it the careful way to name the first bad line
+            return parse_eagerly(normalised)
 
 
-def _parse(normalised: Normalised) -> Export:
+def _parse(normalised: Normalised, meta: ExportMeta) -> Export:
     global _previous
+    previous = _previous
+    table: dict[str, SectionLines] = {}
+    for path, texts in _split(normalised.lines).items():
+        if texts:
+            table[path] = SectionLines(path, tuple(texts), previous.get(path))
+    _previous = table
+    return Export(meta, {path: Section(path, source=lines) for path, lines in table.items()})
+
+
+def _split(lines: tuple[str, ...]) -> dict[str, list[str]]:
+    """Command texts per section path, in first-appearance order of the paths."""
+    raw: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in lines:
+        first = line[0]
+        if first == "/":
+            path, text = split_line(line)
+            assert path is not None
+            current = raw.get(path)
+            if current is None:
+                _check_path(path)
+                current = raw[path] = []
+            if text:
+                current.append(text)
+        elif first == "#":
+            continue
+        elif current is None or first == ":" or first == "{" or first == "}":
+            raise ExportInvalidError("not export syntax")  # parse_eagerly says where
+        else:
+            current.append(line)
+    return raw
+
+
+def parse_eagerly(normalised: Normalised) -> Export:
+    """The reference parser: every line parsed and keyed at once, no table of earlier lines.
+
+    ``parse_normalised`` uses it to report the first bad line; the tests check the lazy
+    sections against it. Raises ExportInvalidError on bad syntax.
+    """
     if normalised.meta is None:
         raise ExportInvalidError("no '# … by RouterOS …' header: not an export")
-    previous = _previous
     memo: dict[str, dict[str, Entry]] = {}
     raw: dict[str, list[Entry]] = {}
     current: list[Entry] | None = None
-    seen: dict[str, Entry] = _NO_ENTRIES
-    before: dict[str, Entry] = _NO_ENTRIES
+    seen: dict[str, Entry] = {}
     spec: tuple[tuple[str, ...], ...] = ()
     index, line = 0, ""
     try:
@@ -111,8 +137,7 @@ def _parse(normalised: Normalised) -> Export:
                 if path not in raw:
                     _check_path(path)
                     raw[path], memo[path] = [], {}
-                current, seen = raw[path], memo[path]
-                before, spec = previous.get(path, _NO_ENTRIES), key_spec(path)
+                current, seen, spec = raw[path], memo[path], key_spec(path)
                 if not text:
                     continue
             elif first == ":" or first == "{" or first == "}":
@@ -123,10 +148,7 @@ def _parse(normalised: Normalised) -> Export:
                 raise ExportInvalidError("command before any section")
             found = seen.get(text)
             if found is None:
-                found = before.get(text)
-                if found is None:
-                    found = entry(spec, *parse_command(text))
-                seen[text] = found
+                found = seen[text] = entry(spec, *parse_command(text))
             current.append(found)
     except ExportInvalidError as exc:
         raise ExportInvalidError(exc.reason, line_no=index + 1, line=line[:200]) from None
@@ -135,7 +157,6 @@ def _parse(normalised: Normalised) -> Export:
         if entries:
             items = identify_entries(path, entries)
             sections[path] = Section(path, items, dict(zip(_keys(items), items, strict=True)))
-    _previous = memo
     return Export(normalised.meta, sections)
 
 

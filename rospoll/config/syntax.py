@@ -231,6 +231,23 @@ def _split_quoted(text: str) -> list[tuple[str, str, str, str]] | None:
     return tokens
 
 
+def parse_command(text: str) -> tuple[str, str | None, dict[str, str]]:
+    """``set [ find name=x ] a=b`` -> ``("set", "[ find name=x ]", {"a": "b"})``."""
+    command, _, rest = text.partition(" ")
+    if command not in COMMANDS:
+        raise ExportInvalidError(f"unknown command {command[:40]!r}, not export syntax")
+    plain = fast_arguments(rest)
+    if plain is not None:
+        return command, None, plain
+    selector, args = parse_arguments(rest)
+    if command == "add" and selector is not None:  # ``add passive …``: a flag, not a name
+        if not selector.isidentifier() and not selector.replace("-", "_").isidentifier():
+            raise ExportInvalidError("add takes no selector")
+        args = {selector: "yes", **args}
+        selector = None
+    return command, selector, args
+
+
 def render_arguments(args: Mapping[str, str] | None, mask: frozenset[str] = frozenset()) -> str:
     """``key=value …`` as RouterOS prints it; keys in ``mask`` get ``******``."""
     if not args:

@@ -90,8 +90,8 @@ def check_tail_cut(old: Export, new: Export) -> None:
     which fetches once more: the same text twice is taken as real (someone did remove the
     last section's items).
     """
-    old_paths = [path for path, section in old.sections.items() if section.items]
-    new_paths = [path for path, section in new.sections.items() if section.items]
+    old_paths = [path for path, section in old.sections.items() if section.size]
+    new_paths = [path for path, section in new.sections.items() if section.size]
     if not old_paths or not new_paths:
         return
     last = new_paths[-1]
@@ -105,8 +105,8 @@ def check_tail_cut(old: Export, new: Export) -> None:
         )
     if last != old_paths[-1]:
         return
-    before, after = old.sections[last].items, new.sections[last].items
-    if len(after) < len(before) and after[:-1] == before[: len(after) - 1]:
+    before, after = old.sections[last], new.sections[last]
+    if after.size < before.size and after.items[:-1] == before.items[: after.size - 1]:
         raise ExportInvalidError(
-            f"ends early: {last} has only its first {len(after)} of {len(before)} items: cut?"
+            f"ends early: {last} has only its first {after.size} of {before.size} items: cut?"
         )
