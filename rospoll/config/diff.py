@@ -9,8 +9,7 @@ differ are handed to one DeepDiff call, which explains them argument by argument
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from itertools import compress, count
 from operator import itemgetter, ne, or_
 
@@ -28,54 +27,12 @@ from rospoll.config.changes import (
     SectionChange,
 )
 from rospoll.config.keys import is_ordered
+from rospoll.config.linediff import compare_lines
 from rospoll.config.model import Export, Item, Section
+from rospoll.config.order import pair_by_position, unmoved
 from rospoll.config.secrets import is_sensitive
 
 _EMPTY = Section("", ())
-
-
-def _unmoved(old_positions: Sequence[int]) -> set[int]:
-    """Indices into ``old_positions`` forming a longest increasing run (items not moved)."""
-    tails: list[int] = []
-    tail_index: list[int] = []
-    parent = [-1] * len(old_positions)
-    for index, value in enumerate(old_positions):
-        slot = bisect_left(tails, value)
-        if slot == len(tails):
-            tails.append(value)
-            tail_index.append(index)
-        else:
-            tails[slot] = value
-            tail_index[slot] = index
-        parent[index] = tail_index[slot - 1] if slot else -1
-    keep: set[int] = set()
-    cursor = tail_index[-1] if tail_index else -1
-    while cursor != -1:
-        keep.add(cursor)
-        cursor = parent[cursor]
-    return keep
-
-
-def _is_weak(item: Item) -> bool:
-    return item.command == "add" and (not item.is_keyed or item.key.startswith("comment="))
-
-
-def _pair_by_position(
-    removed: list[Item], added: list[Item]
-) -> tuple[list[Item], list[Item], list[tuple[Item, Item]]]:
-    """In ordered sections, a rule keyed only by comment or content that is removed and one
-    added at the same place are one changed rule."""
-    at = {item.position: item for item in removed if _is_weak(item)}
-    pairs = []
-    still_added = []
-    for item in added:
-        old = at.pop(item.position, None) if _is_weak(item) else None
-        if old is None:
-            still_added.append(item)
-        else:
-            pairs.append((old, item))
-    paired = {id(old) for old, _ in pairs}
-    return [i for i in removed if id(i) not in paired], still_added, pairs
 
 
 _Compared = tuple[list[Item], list[Item], list[tuple[Item, Item]], list[ItemChange]]
@@ -83,7 +40,17 @@ _KEY, _COMMAND, _ARGS, _POSITION = itemgetter(1), itemgetter(2), itemgetter(4), 
 
 
 def _compare(old: Section, new: Section) -> _Compared:
-    """Removed, added, differing pairs and moves of one section.
+    """Removed, added, differing pairs and moves of one section: from the differing lines
+    where ``linediff`` can tell, else from all items."""
+    if old is not new and old.source is not None and new.source is not None:
+        found = compare_lines(old.source, new.source, is_ordered(new.path))
+        if found is not None:
+            return found
+    return compare_items(old, new)
+
+
+def compare_items(old: Section, new: Section) -> _Compared:
+    """Removed, added, differing pairs and moves of one section, from all its items.
 
     Everything that is equal is found equal in C (tuple, set and ``map`` comparisons);
     Python only loops over what differs.
@@ -105,11 +72,11 @@ def _compare(old: Section, new: Section) -> _Compared:
     differing = [(befores[i], common[i]) for i in compress(count(), unequal)]
     moved: list[ItemChange] = []
     if is_ordered(new.path or old.path):
-        removed, added, pairs = _pair_by_position(removed, added)
+        removed, added, pairs = pair_by_position(removed, added)
         differing.extend(pairs)
         positions = list(map(_POSITION, befores))
         if positions != sorted(positions):  # positions are unique: sorted means no move
-            keep = _unmoved(positions)
+            keep = unmoved(positions)
             moved = [
                 ItemChange(after.section, after.key, MOVED, before, after)
                 for index, (before, after) in enumerate(zip(befores, common, strict=True))
