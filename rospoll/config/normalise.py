@@ -6,7 +6,7 @@ Usage: ``normalise_export(raw).lines`` gives one string per command, continuatio
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from rospoll.config.model import ExportMeta
@@ -50,10 +50,22 @@ def _join_continuation(match: re.Match[str]) -> str:
 
 def join_continuations(text: str) -> str:
     """Join ``\\`` continued lines (also inside quoted strings, keeping ``\\_``)."""
-    return _BACKSLASHES.sub(_join_continuation, text) if "\\\n" in text else text
+    return _BACKSLASHES.sub(_join_continuation, text) if "\\" in text and "\\\n" in text else text
 
 
 _PROMPT = re.compile(r"\[[^\]\n]*@[^\]\n]*\]")
+_SPECIAL = re.compile(r"\n(?=[\s#\[])")  # before a blank line or one starting with #, [
+
+
+def _special_lines(text: str) -> Iterator[int]:
+    """Indices of the lines of ``text`` that are not plain commands: the first line, and
+    lines that are empty or start with whitespace, ``#`` or ``[``."""
+    yield 0
+    index, counted = 0, 0
+    for found in _SPECIAL.finditer(text):
+        index += text.count("\n", counted, found.start()) + 1
+        counted = found.start() + 1
+        yield index
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +91,11 @@ _DEFAULT_TRANSIENT = _compile(TRANSIENT_COMMENTS)
 
 def clean_text(text: str) -> str:
     """LF line ends, no ANSI escapes, no trailing whitespace; continuations not joined."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x1b" in text:
         text = _ANSI.sub("", text)
-    if " \n" in text or "\t\n" in text or text[-1:] in (" ", "\t"):
+    if " \n" in text or ("\t" in text and "\t\n" in text) or text[-1:] in (" ", "\t"):
         text = _TRAILING.sub("", text)
     return text
 
@@ -103,7 +116,14 @@ def normalise_export(text: str, *, transient: Iterable[str] | None = None) -> No
     fields: dict[str, str] = {}
     lines: list[str] = []
     in_header = False
-    for line in joined.split("\n"):
+    parts = joined.split("\n")
+    done = 0  # parts[:done] are handled
+    for index in _special_lines(joined):
+        if index > done:  # lines in between are plain: kept as they are
+            lines.extend(parts[done:index])
+            in_header = False
+        done = index + 1
+        line = parts[index]
         if not line or line.isspace():
             continue
         first = line[0]
@@ -129,6 +149,7 @@ def normalise_export(text: str, *, transient: Iterable[str] | None = None) -> No
         else:
             in_header = False
         lines.append(line)
+    lines.extend(parts[done:])
     if meta is not None and fields:
         meta = ExportMeta(version=meta.version, **fields)
     return Normalised(meta, tuple(lines), ends_in_continuation=tail % 2 == 1)

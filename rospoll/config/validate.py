@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import compress, count, repeat
+from operator import not_
 
 from rospoll.config.model import Export
 from rospoll.config.normalise import Normalised, normalise_export
@@ -28,6 +30,7 @@ _BALANCED = re.compile(r'(?:[^"\\]|\\[\s\S])*(?:"(?:[^"\\]|\\[\s\S])*"(?:[^"\\]|
 
 
 _COMMAND_WORDS = frozenset({"add", "set", "remove", "move", "enable", "disable", "unset"})
+_PLAIN = ("/", "add ", "#", "set ")  # the lines that start so need no closer look
 
 
 def validate_export(text: str, *, transient: Iterable[str] | None = None) -> Normalised:
@@ -41,7 +44,8 @@ def validate_export(text: str, *, transient: Iterable[str] | None = None) -> Nor
     lines = normalised.lines
     if not lines and normalised.meta is None:
         raise ExportInvalidError("empty export")
-    for index, line in enumerate(lines):  # a command line is no CLI error text
+    for index in compress(count(), map(not_, map(str.startswith, lines, repeat(_PLAIN)))):
+        line = lines[index]  # a command line is no CLI error text
         if line[0] not in _CONFIG_START and line.partition(" ")[0] not in _COMMAND_WORDS:
             found = _CLI_ERROR.search(line)
             if found:

@@ -13,9 +13,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rospoll.config import diff_exports, parse_export, render_export, split_line
+from rospoll.config import diff_exports, normalise_export, parse_export, render_export, split_line
 from rospoll.config._gc import paused_gc
-from rospoll.config.normalise import _CONTINUATION, join_continuations
+from rospoll.config.normalise import (
+    _CONTINUATION,
+    _DEFAULT_TRANSIENT,
+    _META_LINE,
+    _PROMPT,
+    HEADER,
+    clean_text,
+    join_continuations,
+)
 from rospoll.config.parse import forget_previous
 from rospoll.config.syntax import (
     _TOKEN,
@@ -158,3 +166,39 @@ def test_doubled_spaces_in_a_section_path_are_tidied_so_it_round_trips() -> None
     export = parse_export(V7 + "/ip dns  add \n")  # found by test_fuzz
     assert list(export.sections) == ["/ip dns"]
     assert parse_export(render_export(export)) == export
+
+
+def careful_lines(text: str) -> list[str]:
+    """The normaliser's line loop, one line at a time (its shortcut skips plain lines)."""
+    body = join_continuations(clean_text(text).rstrip("\n"))
+    lines: list[str] = []
+    in_header = seen_header = False
+    for line in body.split("\n"):
+        if not line or line.isspace():
+            continue
+        if line[0] == "#":
+            if in_header and (_META_LINE.fullmatch(line) or line.strip() == "#"):
+                continue
+            in_header = False
+            if not seen_header and not lines and HEADER.match(line):
+                in_header = seen_header = True
+                continue
+            if _DEFAULT_TRANSIENT.fullmatch(line):
+                continue
+        elif line[0] == "[" and _PROMPT.match(line):
+            continue
+        else:
+            in_header = False
+        lines.append(line)
+    return lines
+
+
+LINE_PIECES = st.sampled_from(
+    ["add a=1", "/ip dns", "#", "# x", "# by RouterOS 7.1", "# model = y", " ", "\t", "\xa0",
+     "\x1c", "", "[admin@r] > ", "[x]", "\\", "\r", "# inactive time"]
+)  # fmt: skip
+
+
+@given(st.lists(st.lists(LINE_PIECES, max_size=3).map("".join), max_size=12).map("\n".join))
+def test_the_normaliser_keeps_the_lines_its_line_loop_keeps(text: str) -> None:
+    assert list(normalise_export(text).lines) == careful_lines(text)
