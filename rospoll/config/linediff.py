@@ -18,8 +18,8 @@ the common lines' values; any hit sends the section to the full comparison.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
-from itertools import compress, count, filterfalse
+from itertools import chain, compress, count
+from operator import not_
 
 from rospoll.config.changes import MOVED, ItemChange
 from rospoll.config.keys import Entry, identify_entries, key_spec
@@ -38,9 +38,9 @@ def compare_lines(old: SectionLines, new: SectionLines, ordered: bool) -> Compar
         return None
     if len(old.textset) < len(old.texts) or len(new.textset) < len(new.texts):
         return None  # repeated lines: numbered keys
-    gone, came = _only_in(old, new), _only_in(new, old)
-    common = list(filterfalse(gone.__contains__, old.texts))
-    if common != list(filterfalse(came.__contains__, new.texts)):
+    gone, came = _only_at(old, new), _only_at(new, old)
+    common = _without(old.texts, gone)
+    if common != _without(new.texts, came):
         return None  # common lines reordered: duplicate numbers and moves need all keys
     old_entries, old_items = _identified(old, gone)
     new_entries, new_items = _identified(new, came)
@@ -61,18 +61,24 @@ def compare_lines(old: SectionLines, new: SectionLines, ordered: bool) -> Compar
     return removed, added, differing + pairs, moved
 
 
-def _only_in(one: SectionLines, other: SectionLines) -> Collection[str]:
-    """The texts of ``one`` that ``other`` has not (known from the parse when it can be)."""
-    if one.follows(other):
-        return one.new
-    return set(filterfalse(other.textset.__contains__, one.texts))
+def _only_at(one: SectionLines, other: SectionLines) -> list[int]:
+    """Positions of the texts of ``one`` that ``other`` has not (one pass over ``one``)."""
+    if one.follows(other):  # the parse found them
+        only = one.new
+        return list(compress(count(), map(only.__contains__, one.texts))) if only else []
+    return list(compress(count(), map(not_, map(other.textset.__contains__, one.texts))))
 
 
-def _identified(lines: SectionLines, subset: Collection[str]) -> tuple[list[Entry], list[Item]]:
-    """Entries and Items of the lines in ``subset``, keyed among themselves, in place."""
-    texts = lines.texts
-    positions = list(compress(count(), map(subset.__contains__, texts)))
-    entries = [lines.entry(texts[index]) for index in positions]
+def _without(texts: tuple[str, ...], positions: list[int]) -> list[str]:
+    """``texts`` but those at ``positions`` (ascending)."""
+    starts = [0, *[index + 1 for index in positions]]
+    ends = [*positions, len(texts)]
+    return list(chain.from_iterable(map(texts.__getitem__, map(slice, starts, ends))))
+
+
+def _identified(lines: SectionLines, positions: list[int]) -> tuple[list[Entry], list[Item]]:
+    """Entries and Items of the lines at ``positions``, keyed among themselves, in place."""
+    entries = [lines.entry(lines.texts[index]) for index in positions]
     return entries, list(identify_entries(lines.path, entries, positions))
 
 
@@ -80,11 +86,9 @@ def _may_share_keys(
     entries: list[Entry], common: list[str], spec: tuple[tuple[str, ...], ...]
 ) -> bool:
     """True unless no common line can carry a key of one of ``entries``."""
-    values = _Values(common)
-    for entry in entries:  # a probe is cleared by its first value no common line has
-        if all(not v or v in values[name] for name, v in reversed(_probe(entry, spec))):
-            return True
-    return False
+    probes = [_probe(entry, spec) for entry in entries]
+    values = _Values(common, {value for probe in probes for _, value in probe})
+    return any(all(map(values.has, reversed(probe))) for probe in probes)
 
 
 def _probe(entry: Entry, spec: tuple[tuple[str, ...], ...]) -> list[tuple[str, str]]:
@@ -98,20 +102,27 @@ def _probe(entry: Entry, spec: tuple[tuple[str, ...], ...]) -> list[tuple[str, s
     return list(args.items())  # keyed by content (no arguments: shares with any such line)
 
 
-class _Values(dict[str, set[str]]):
-    """Per argument name (looked up on first use), a superset of the non-empty values
-    that SIMPLE ``texts`` give it: its bare values, and every quoted value."""
+class _Values:
+    """Which of the ``wanted`` values SIMPLE ``texts`` give to an argument (perhaps a few
+    more: a value counts wherever it stands quoted)."""
 
-    def __init__(self, texts: list[str]) -> None:
-        super().__init__()
-        self.block = "\n".join(texts)
+    def __init__(self, texts: list[str], wanted: set[str]) -> None:
+        self.block, self.wanted = "\n".join(texts), wanted
         # No escapes in SIMPLE lines: every other piece is the inside of quotes.
-        self.quoted = set(self.block.split('"')[1::2]) if '"' in self.block else set()
+        pieces = self.block.split('"')[1::2] if '"' in self.block else ()
+        self.quoted = wanted.intersection(pieces)
+        self.bare: dict[str, set[str]] = {}
 
-    def __missing__(self, name: str) -> set[str]:
-        # `` name=`` outside quotes starts a token; inside quotes it only adds values.
-        found = self[name] = self.quoted.union(re.findall(f" {re.escape(name)}=(\\S+)", self.block))
-        return found
+    def has(self, pair: tuple[str, str]) -> bool:
+        """True when a text may give argument ``name`` the value (always for ``""``)."""
+        name, value = pair
+        if not value or value in self.quoted:
+            return True
+        bare = self.bare.get(name)
+        if bare is None:  # `` name=`` outside quotes starts a token (inside: a false hit)
+            found = re.findall(f' {re.escape(name)}=([^\\s"]\\S*)', self.block)
+            bare = self.bare[name] = self.wanted.intersection(found)
+        return value in bare
 
 
 def _moves(

@@ -15,8 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rospoll.config import ChangeSet, Export, diff_exports, parse_export, validate_export
+from rospoll.config.lines import SIMPLE
 from rospoll.config.parse import forget_previous, parse_eagerly
-from rospoll.config.syntax import quote_value
+from rospoll.config.syntax import parse_command, quote_value
 from rospoll.errors import ExportInvalidError
 
 HEADER = "# 2024-01-02 10:11:12 by RouterOS 7.16\n"
@@ -225,3 +226,25 @@ def test_each_corpus_export_against_a_copy_with_edits(corpus_dir: Path) -> None:
         for index in reversed(adds[3::11]):
             del lines[index]
         check(text, "\n".join(lines) + "\n")
+
+
+SIMPLE_PIECES = st.sampled_from(
+    ["add", " ", "  ", "a", "name", "=", '"', "x y", "\\", "\t", "\xa0", "\u3000", "é", "\x00",
+     "[", "!", "$", "\n", "10.0.0.1/24", "-", "ü=", ","]
+)  # fmt: skip
+
+
+@given(st.lists(SIMPLE_PIECES, max_size=14).map("".join))
+def test_a_simple_line_is_a_plain_add_with_its_values_spelled_verbatim(text: str) -> None:
+    if not SIMPLE.fullmatch(text):
+        return
+    command, selector, args = parse_command(text)
+    assert (command, selector) == ("add", None)
+    for name, value in args.items():
+        assert f" {name}={value}" in text or f' {name}="{value}"' in text
+
+
+def test_no_whitespace_in_a_bare_simple_value() -> None:
+    for char in map(chr, range(0x3001)):  # U+3000 is the last whitespace character
+        if char.isspace():
+            assert not SIMPLE.fullmatch(f"add a=x{char}y")
