@@ -12,6 +12,7 @@ from collections.abc import Collection
 from itertools import filterfalse
 from weakref import ref
 
+from rospoll.config._gc import paused_gc
 from rospoll.config.keys import Entry, entry, identify_entries, key_spec
 from rospoll.config.model import Item
 from rospoll.config.syntax import parse_command
@@ -81,7 +82,8 @@ class SectionLines:
 
     def items(self) -> tuple[Item, ...]:
         """All items of the section, keyed as ``keys.identify_entries`` keys them."""
-        return identify_entries(self.path, list(map(self.entry, self.texts)))
+        with paused_gc():
+            return identify_entries(self.path, list(map(self.entry, self.texts)))
 
 
 def unsimple(texts: Collection[str]) -> list[str]:
