@@ -1,6 +1,6 @@
 """One section's diff from its lines: only the lines that differ are parsed and keyed.
 
-Gives what ``diff._compare_items`` gives for the same section, or None where that is not
+Gives what ``diff.compare_items`` gives for the same section, or None where that is not
 shown below; the caller then compares all items. It applies when both versions hold only
 :data:`~rospoll.config.lines.SIMPLE` lines, each once, and the lines common to both are in
 the same order. Then a common line has the same key in both (its key depends on other

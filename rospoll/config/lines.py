@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from itertools import filterfalse
+from itertools import compress
+from operator import is_
 from weakref import ref
 
 from rospoll.config._gc import paused_gc
@@ -33,8 +34,9 @@ _NO_ENTRIES: dict[str, Entry] = {}
 class SectionLines:
     """The command texts of one section as exported, all known to parse.
 
-    ``textset`` has the texts as keys (a dict of strings, which the garbage collector
-    does not track, unlike a set). ``odd`` holds the texts that do not match
+    ``textset`` maps each text to itself (a dict of strings, which the garbage collector
+    does not track, unlike a set). Texts equal to one of ``previous`` are its string
+    objects, so comparing them stops at identity. ``odd`` holds the texts that do not match
     :data:`SIMPLE`. ``previous`` is the same section of the export parsed just before
     (weakly: no chain of old exports is kept), ``new`` the texts it did not have. Entries
     (``keys.Entry``) are computed once per text and shared with ``previous``, which holds
@@ -49,11 +51,15 @@ class SectionLines:
         self, path: str, texts: tuple[str, ...], previous: SectionLines | None = None
     ) -> None:
         """Check the texts not in ``previous``: raises ExportInvalidError on a bad one."""
-        self.path, self.texts = path, texts
-        self.textset: dict[str, None] = dict.fromkeys(texts)
-        self.new: Collection[str] = self.textset
-        if previous is not None:
-            self.new = set(filterfalse(previous.textset.__contains__, self.textset))
+        self.path = path
+        self.new: Collection[str] = texts
+        if previous is not None:  # take its string objects: equal lines compare by identity
+            known = tuple(map(previous.textset.get, texts, texts))
+            maybe = compress(texts, map(is_, known, texts))  # not found, or found itself
+            self.new = {text for text in maybe if text not in previous.textset}
+            texts = known
+        self.texts = texts
+        self.textset: dict[str, str] = dict(zip(texts, texts, strict=True))
         self.entries: dict[str, Entry] = {}
         odd = unsimple(self.new)
         spec = key_spec(path)
