@@ -4,7 +4,9 @@
 >>> changes.counts(), changes.sentences()
 
 Items are matched by key and compared by plain equality first; only the pairs that
-differ are handed to one DeepDiff call, which explains them argument by argument.
+differ are handed to one DeepDiff call, which explains them argument by argument. A
+parsed section is first compared by its lines (``linediff``): equal lines need no items,
+and where it can tell, only the differing lines are parsed and keyed.
 """
 
 from __future__ import annotations
