@@ -6,8 +6,9 @@ import argparse
 import sys
 
 from rospoll import app
+from rospoll.device.output import SessionInfo
 from rospoll.device.pool import Outcome, run_each
-from rospoll.device.session import RouterSession, SessionInfo
+from rospoll.device.session import RouterSession
 from rospoll.inventory import Device, load_inventory
 
 
