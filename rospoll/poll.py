@@ -10,9 +10,8 @@ from collections.abc import Callable, Iterable, Sequence
 
 from rospoll.attribution.logline import ChangeEvent
 from rospoll.device.hostkeys import KnownHosts
-from rospoll.device.poller import Fetched, fetch
+from rospoll.device.poller import Fetched, FetchSession, fetch
 from rospoll.device.pool import Outcome, run_each
-from rospoll.device.session import RouterSession
 from rospoll.errors import ExportError, ExportInvalidError
 from rospoll.inventory import Device
 from rospoll.recorder import Recorded, Recorder
@@ -24,7 +23,7 @@ def poll_device(
     known_hosts: KnownHosts,
     recorder: Recorder,
     events: Sequence[ChangeEvent] = (),
-    opener: Callable[[Device], RouterSession] | None = None,
+    opener: Callable[[Device], FetchSession] | None = None,
 ) -> Recorded:
     """Fetch and record one router; a cut, invalid or suddenly shrunk export is fetched again once.
 

@@ -4,11 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
+from rospoll.device.exec_session import ExecSession
 from rospoll.device.hostkeys import KnownHosts
-from rospoll.device.session import RouterSession
 from rospoll.errors import DeviceError, ExportError
 from rospoll.inventory import Device
+
+
+class FetchSession(Protocol):
+    """An open session to one router, as :func:`fetch` uses it (see ExecSession)."""
+
+    @property
+    def identity(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    def export(self) -> str: ...
+
+    def history(self) -> str: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -25,9 +42,9 @@ def fetch(
     device: Device,
     known_hosts: KnownHosts,
     *,
-    opener: Callable[[Device], RouterSession] | None = None,
+    opener: Callable[[Device], FetchSession] | None = None,
 ) -> Fetched:
-    """Open a session, read the export and ``/system history``, always ``quit``.
+    """Open a session, read the export and ``/system history``, always close it.
 
     ``opener`` returns an open session (the watcher's, so it can cut them on shutdown).
 
@@ -35,8 +52,9 @@ def fetch(
     opened (connection, login, host key), and :class:`~rospoll.errors.ExportError` when
     it breaks or times out afterwards (worth one retry). The export is not validated here.
     """
+    session: FetchSession
     if opener is None:
-        session = RouterSession(device, known_hosts=known_hosts)
+        session = ExecSession(device, known_hosts=known_hosts)
         session.open()
     else:
         session = opener(device)

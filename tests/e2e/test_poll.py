@@ -100,7 +100,7 @@ def test_cut_and_error_exports_leave_the_backup_untouched(make_lab, capsys, monk
     assert lab.rospoll("poll-once") == 1
     out, err = capsys.readouterr()
     assert out == ""
-    assert "lab1: FAILED: export failed: '/export show-sensitive' did not finish" in err
+    assert "lab1: FAILED: export failed: session lost during '/export show-sensitive'" in err
     assert "lab2: FAILED: export rejected: CLI error text" in err
     assert {r: lab.backup(r) for r in ("lab1", "lab2")} == before
     assert lab.authors("lab1") == ["rospoll"] and lab.authors("lab2") == ["rospoll"]

@@ -1,0 +1,202 @@
+"""ExecSession: one SSH connection to one router, one exec channel per command.
+
+The poll's transport (Oxidized reads RouterOS the same way): a command sent as an SSH
+``exec`` request gets its output and nothing else: no banner, no echo, no prompt, no
+repaint, no log line the router pushes to open terminals. There is no shell to set up, so
+a poll spends its time in the export, not in logging in.
+
+    session = ExecSession(device, known_hosts=KnownHosts(path))
+    info = session.open()           # identity, version, uptime
+    text = session.export()         # show-sensitive on v7, plain on v6
+    session.close()
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import socket
+import time
+from types import TracebackType
+
+import paramiko
+
+from rospoll.device.hostkeys import KnownHosts, PinningClient
+from rospoll.device.output import (
+    SessionInfo,
+    clean_output,
+    export_command,
+    identity_of,
+    parse_uptime,
+    version_of,
+)
+from rospoll.errors import AuthError, CommandTimeout, ConnectError, DeviceError
+from rospoll.inventory import Device
+
+log = logging.getLogger(__name__)
+
+_READ_BYTES = 65536
+_DROP_SETTLE_S = 0.5  # how long a channel closed without EOF waits to tell a dropped transport
+
+
+class ExecSession:
+    """Runs RouterOS commands on exec channels of one SSH connection; see the module doc."""
+
+    def __init__(self, device: Device, *, known_hosts: KnownHosts) -> None:
+        self.device = device
+        self.known_hosts = known_hosts
+        self._client: paramiko.SSHClient | None = None
+        self.info: SessionInfo | None = None
+
+    def open(self) -> SessionInfo:
+        """Connect, log in, read version, uptime and identity.
+
+        Raises :class:`AuthError`, :class:`ConnectError` (and its host-key subclass) or
+        :class:`DeviceError` naming the router; nothing is left open on failure.
+        """
+        dev = self.device
+        client = PinningClient(self.known_hosts, dev.name, dev.host, dev.port)
+        timeout = dev.settings.connect_timeout_s
+        try:
+            client.connect(
+                dev.host,
+                dev.port,
+                username=dev.user or "",
+                password=dev.password or "",
+                key_filename=str(dev.private_key_file) if dev.private_key_file else None,
+                look_for_keys=False,
+                allow_agent=False,
+                timeout=timeout,
+                auth_timeout=timeout,
+                banner_timeout=timeout,
+            )
+        except paramiko.AuthenticationException as exc:
+            client.close()
+            raise AuthError(dev.name, f"login refused for user {dev.user!r}") from exc
+        except socket.gaierror as exc:
+            client.close()
+            raise ConnectError(dev.name, f"host name {dev.host!r} not resolvable") from exc
+        except TimeoutError as exc:
+            client.close()
+            raise ConnectError(
+                dev.name, f"cannot connect to {dev.host}:{dev.port}: timed out"
+            ) from exc
+        except ConnectionRefusedError as exc:
+            client.close()
+            raise ConnectError(
+                dev.name,
+                f"cannot connect to {dev.host}:{dev.port} (refused, filtered or unreachable)",
+            ) from exc
+        except (OSError, EOFError, paramiko.SSHException, ValueError) as exc:
+            client.close()
+            raise ConnectError(dev.name, f"cannot connect to {dev.host}:{dev.port}: {exc}") from exc
+        transport = client.get_transport()
+        if transport is not None and dev.settings.keepalive_s > 0:
+            transport.set_keepalive(int(dev.settings.keepalive_s))
+        self._client = client
+        try:
+            resource = self.run("/system resource print")
+            version = version_of(resource)
+            if version is None:
+                raise DeviceError(dev.name, "no version in /system resource print")
+            identity = identity_of(self.run("/system identity print"))
+        except DeviceError:
+            self.close()
+            raise
+        self.info = SessionInfo(identity, version, parse_uptime(resource))
+        return self.info
+
+    @property
+    def identity(self) -> str:
+        return self.info.identity if self.info else ""
+
+    @property
+    def version(self) -> str:
+        return self.info.version if self.info else ""
+
+    def run(self, command: str, *, timeout_s: float = 30.0) -> str:
+        """Run one command on a new exec channel; its cleaned output.
+
+        Raises :class:`CommandTimeout` when the output has not ended within ``timeout_s``,
+        and :class:`ConnectError` when the connection drops or is closed meanwhile (what
+        was read so far is never returned as if it were the whole output).
+        """
+        transport = self._client.get_transport() if self._client is not None else None
+        if transport is None or not transport.is_active():
+            raise ConnectError(self.device.name, "session is not open")
+        deadline = time.monotonic() + timeout_s
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        parts: list[str] = []
+        try:
+            channel = transport.open_session(timeout=timeout_s)
+            try:
+                channel.exec_command(command)
+                while True:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise TimeoutError
+                    channel.settimeout(left)
+                    data = channel.recv(_READ_BYTES)
+                    if not data:
+                        break
+                    parts.append(decoder.decode(data))
+                ended = _ended_cleanly(channel, transport)
+            finally:
+                channel.close()
+        except TimeoutError as exc:
+            raise CommandTimeout(
+                self.device.name, f"{command!r} did not finish within {timeout_s:g} s"
+            ) from exc
+        except (OSError, EOFError, paramiko.SSHException) as exc:
+            raise ConnectError(self.device.name, f"session lost during {command!r}: {exc}") from exc
+        if not ended or self._client is None:
+            raise ConnectError(self.device.name, f"session lost during {command!r}")
+        parts.append(decoder.decode(b"", final=True))
+        return clean_output("".join(parts))
+
+    def export(self) -> str:
+        """The full configuration (see :func:`~rospoll.device.output.export_command`)."""
+        return self.run(
+            export_command(self.version), timeout_s=self.device.settings.export_timeout_s
+        )
+
+    def history(self) -> str:
+        """``/system history print detail``: who did which undoable action."""
+        return self.run("/system history print detail")
+
+    def is_alive(self) -> bool:
+        """True while the SSH connection is up (no bytes are sent)."""
+        transport = self._client.get_transport() if self._client is not None else None
+        return bool(transport is not None and transport.is_active())
+
+    def close(self) -> None:
+        """Close the connection; never raises. A command running in another thread then
+        fails with :class:`ConnectError` (a watcher shutting down cuts exports this way)."""
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.close()
+            except Exception:  # closing must not hide the error that led here
+                log.debug("%s: error while closing", self.device.name, exc_info=True)
+
+    def __enter__(self) -> ExecSession:
+        self.open()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _ended_cleanly(channel: paramiko.Channel, transport: paramiko.Transport) -> bool:
+    """True when the command's output ended (EOF or exit status), False when the connection
+    dropped under it: paramiko then closes the channel without either, and the transport
+    thread ends a moment later."""
+    if channel.eof_received or (channel.exit_status_ready() and channel.exit_status != -1):
+        return True
+    transport.join(_DROP_SETTLE_S)
+    return bool(transport.is_active())
