@@ -6,15 +6,57 @@ bursts (which pass their log events along).
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from functools import partial
 
 from rospoll.attribution.logline import ChangeEvent
+from rospoll.device.exec_session import ExecSession
 from rospoll.device.hostkeys import KnownHosts
-from rospoll.device.poller import Fetched, FetchSession, fetch
-from rospoll.device.pool import Outcome, run_each
+from rospoll.device.poller import Fetched, fetch
+from rospoll.device.pool import Outcome, outcome_of
 from rospoll.errors import ExportError, ExportInvalidError
 from rospoll.inventory import Device
 from rospoll.recorder import Recorded, Recorder
+
+
+@dataclass(frozen=True)
+class _Retry:
+    """The first try's export was cut or rejected; ``first`` is it when it was read whole."""
+
+    first: Fetched | None
+
+
+def _attempt(
+    device: Device,
+    fetched: Callable[[], Fetched],
+    recorder: Recorder,
+    events: Sequence[ChangeEvent],
+    retry_of: _Retry | None,
+) -> Recorded | _Retry:
+    """Record one fetch; on a first try, a cut or invalid export asks for a second one.
+
+    A shrink seen twice with the same text is taken as real. On the second try the
+    failure is raised as :class:`~rospoll.errors.ExportError` (nothing stored).
+    """
+    try:
+        got = fetched()
+    except ExportError:
+        if retry_of is None:
+            return _Retry(None)
+        raise
+    same = (
+        retry_of is not None and retry_of.first is not None and got.export == retry_of.first.export
+    )
+    try:
+        return recorder.record(device, got, events=events, allow_shrink=same)
+    except ExportInvalidError as exc:
+        if retry_of is None:
+            return _Retry(got)
+        raise ExportError(device.name, f"export rejected: {exc.reason}") from exc
 
 
 def poll_device(
@@ -23,28 +65,23 @@ def poll_device(
     known_hosts: KnownHosts,
     recorder: Recorder,
     events: Sequence[ChangeEvent] = (),
-    opener: Callable[[Device], FetchSession] | None = None,
+    opener: Callable[[Device], ExecSession] | None = None,
 ) -> Recorded:
     """Fetch and record one router; a cut, invalid or suddenly shrunk export is fetched again once.
 
-    A shrink seen twice with the same text is taken as real. Raises
-    :class:`~rospoll.errors.ExportError` when the second try fails too (nothing stored),
-    and other :class:`~rospoll.errors.DeviceError` s when the router cannot be reached.
+    Raises :class:`~rospoll.errors.ExportError` when the second try fails too (nothing
+    stored), and other :class:`~rospoll.errors.DeviceError` s when the router cannot be
+    reached.
     """
-    first: Fetched | None = None
-    try:
-        first = fetch(device, known_hosts, opener=opener)
-        return recorder.record(device, first, events=events)
-    except ExportError:
-        first = None
-    except ExportInvalidError:
-        pass
-    again = fetch(device, known_hosts, opener=opener)
-    same = first is not None and again.export == first.export
-    try:
-        return recorder.record(device, again, events=events, allow_shrink=same)
-    except ExportInvalidError as exc:
-        raise ExportError(device.name, f"export rejected: {exc.reason}") from exc
+
+    def fetched() -> Fetched:
+        return fetch(device, known_hosts, opener=opener)
+
+    result = _attempt(device, fetched, recorder, events, None)
+    if isinstance(result, _Retry):
+        result = _attempt(device, fetched, recorder, events, result)
+    assert not isinstance(result, _Retry)  # a second try records or raises
+    return result
 
 
 def poll_all(
@@ -55,10 +92,114 @@ def poll_all(
     workers: int,
     on_done: Callable[[Outcome[Recorded]], None] | None = None,
 ) -> list[Outcome[Recorded]]:
-    """Poll every router on a bounded pool; one outcome per router, failures included."""
-    return run_each(
-        devices,
-        lambda device: poll_device(device, known_hosts=known_hosts, recorder=recorder),
-        workers=workers,
-        on_done=on_done,
-    )
+    """Poll every router: one outcome per router, in device order, failures included.
+
+    ``workers`` threads fetch; each runs one export at a time, and logs in to its next
+    router while that export runs (so at most 2 x ``workers`` SSH sessions are open, and
+    ``workers`` exports run). The calling thread records the fetches in the order they end:
+    parsing, diffing and git never hold up an export, and they run in one thread, where
+    Python runs them anyway. A retry goes back to the workers.
+    """
+    todo = list(devices)
+    if not todo:
+        return []
+    jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+    fetched: queue.SimpleQueue[tuple[_Job, Future[Fetched]]] = queue.SimpleQueue()
+    threads = [
+        threading.Thread(
+            target=_fetch_jobs,
+            args=(jobs, fetched, known_hosts),
+            name=f"rospoll-fetch-{n}",
+            daemon=True,  # never keeps a Ctrl-C'd process alive; joined below otherwise
+        )
+        for n in range(max(1, min(workers, len(todo))))
+    ]
+    for index, device in enumerate(todo):
+        jobs.put(_Job(index, device, None))
+    for thread in threads:
+        thread.start()
+    outcomes: dict[int, Outcome[Recorded]] = {}
+    try:
+        while len(outcomes) < len(todo):
+            job, future = fetched.get()
+            attempt = partial(_attempt, job.device, future.result, recorder, (), job.retry_of)
+            outcome = outcome_of(job.device, attempt)
+            value = outcome.value
+            if isinstance(value, _Retry):
+                jobs.put(_Job(job.index, job.device, value))
+                continue
+            recorded = Outcome(job.device, value, outcome.error)
+            outcomes[job.index] = recorded
+            if on_done is not None:
+                on_done(recorded)
+    finally:
+        for _ in threads:
+            jobs.put(None)
+    for thread in threads:
+        thread.join()
+    return [outcomes[index] for index in range(len(todo))]
+
+
+@dataclass(frozen=True)
+class _Job:
+    index: int
+    device: Device
+    retry_of: _Retry | None
+
+
+def _fetch_jobs(
+    jobs: queue.SimpleQueue[_Job | None],
+    fetched: queue.SimpleQueue[tuple[_Job, Future[Fetched]]],
+    known_hosts: KnownHosts,
+) -> None:
+    """One fetch worker: takes jobs until None; logs in to the next while an export runs."""
+    held: tuple[_Job, ExecSession] | None = None
+
+    def log_in(job: _Job) -> tuple[_Job, ExecSession] | None:
+        session = ExecSession(job.device, known_hosts=known_hosts)
+        try:
+            session.open()
+        except Exception as exc:  # the recording thread tells the error
+            fetched.put((job, _failed(exc)))
+            return None
+        return job, session
+
+    def log_in_to_next() -> None:
+        """One login at most (a dead router costs its connect timeout), never a wait."""
+        nonlocal held
+        try:
+            job = jobs.get_nowait()
+        except queue.Empty:
+            return
+        if job is None:
+            jobs.put(None)  # a stop, for the loop below
+            return
+        held = log_in(job)
+
+    while True:
+        if held is None:
+            job = jobs.get()
+            if job is None:
+                return
+            held = log_in(job)
+            continue
+        (job, session), held = held, None
+        result: Future[Fetched] = Future()
+        try:
+            opener = partial(_opened, session)
+            result.set_result(
+                fetch(job.device, known_hosts, opener=opener, meanwhile=log_in_to_next)
+            )
+        except Exception as exc:
+            result.set_exception(exc)
+        fetched.put((job, result))
+
+
+def _opened(session: ExecSession, _device: Device) -> ExecSession:
+    return session
+
+
+def _failed(exc: BaseException) -> Future[Fetched]:
+    future: Future[Fetched] = Future()
+    future.set_exception(exc)
+    return future

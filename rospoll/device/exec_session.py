@@ -115,50 +115,36 @@ class ExecSession:
         return self.info.version if self.info else ""
 
     def run(self, command: str, *, timeout_s: float = 30.0) -> str:
-        """Run one command on a new exec channel; its cleaned output.
+        """Run one command on a new exec channel; its cleaned output (see :class:`Running`)."""
+        return self.start(command, timeout_s=timeout_s).output()
 
-        Raises :class:`CommandTimeout` when the output has not ended within ``timeout_s``,
-        and :class:`ConnectError` when the connection drops or is closed meanwhile (what
-        was read so far is never returned as if it were the whole output).
+    def start(self, command: str, *, timeout_s: float = 30.0) -> Running:
+        """Send ``command`` on a new exec channel; read it later with ``output()``.
+
+        The router runs it meanwhile, and paramiko buffers what it sends.
         """
         transport = self._client.get_transport() if self._client is not None else None
         if transport is None or not transport.is_active():
             raise ConnectError(self.device.name, "session is not open")
-        deadline = time.monotonic() + timeout_s
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        parts: list[str] = []
         try:
             channel = transport.open_session(timeout=timeout_s)
             try:
                 channel.exec_command(command)
-                while True:
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        raise TimeoutError
-                    channel.settimeout(left)
-                    data = channel.recv(_READ_BYTES)
-                    if not data:
-                        break
-                    parts.append(decoder.decode(data))
-                ended = _ended_cleanly(channel, transport)
-            finally:
+            except BaseException:
                 channel.close()
-        except TimeoutError as exc:
-            raise CommandTimeout(
-                self.device.name, f"{command!r} did not finish within {timeout_s:g} s"
-            ) from exc
+                raise
         except (OSError, EOFError, paramiko.SSHException) as exc:
             raise ConnectError(self.device.name, f"session lost during {command!r}: {exc}") from exc
-        if not ended or self._client is None:
-            raise ConnectError(self.device.name, f"session lost during {command!r}")
-        parts.append(decoder.decode(b"", final=True))
-        return clean_output("".join(parts))
+        return Running(self, command, channel, timeout_s)
 
     def export(self) -> str:
         """The full configuration (see :func:`~rospoll.device.output.export_command`)."""
-        return self.run(
-            export_command(self.version), timeout_s=self.device.settings.export_timeout_s
-        )
+        return self.start_export().output()
+
+    def start_export(self) -> Running:
+        """:meth:`export`, started: the output is read by ``output()``."""
+        command = export_command(self.version)
+        return self.start(command, timeout_s=self.device.settings.export_timeout_s)
 
     def history(self) -> str:
         """``/system history print detail``: who did which undoable action."""
@@ -190,6 +176,59 @@ class ExecSession:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class Running:
+    """A command sent on its own exec channel, until its output is read."""
+
+    def __init__(
+        self,
+        session: ExecSession,
+        command: str,
+        channel: paramiko.Channel,
+        timeout_s: float,
+    ) -> None:
+        self._session = session
+        self._command = command
+        self._channel = channel
+        self._timeout_s = timeout_s
+
+    def output(self) -> str:
+        """Read to the end; the cleaned output.
+
+        Raises :class:`CommandTimeout` when the output has not ended ``timeout_s`` after
+        this call (the caller decides what it does first), and :class:`ConnectError` when
+        the connection drops or the session is closed meanwhile (what was read so far is
+        never returned as if it were all).
+        """
+        name, command, channel = self._session.device.name, self._command, self._channel
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        parts: list[str] = []
+        deadline = time.monotonic() + self._timeout_s
+        try:
+            try:
+                while True:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise TimeoutError
+                    channel.settimeout(left)
+                    data = channel.recv(_READ_BYTES)
+                    if not data:
+                        break
+                    parts.append(decoder.decode(data))
+                ended = _ended_cleanly(channel, channel.get_transport())
+            finally:
+                channel.close()
+        except TimeoutError as exc:
+            raise CommandTimeout(
+                name, f"{command!r} did not finish within {self._timeout_s:g} s"
+            ) from exc
+        except (OSError, EOFError, paramiko.SSHException) as exc:
+            raise ConnectError(name, f"session lost during {command!r}: {exc}") from exc
+        if not ended or not self._session.is_alive():
+            raise ConnectError(name, f"session lost during {command!r}")
+        parts.append(decoder.decode(b"", final=True))
+        return clean_output("".join(parts))
 
 
 def _ended_cleanly(channel: paramiko.Channel, transport: paramiko.Transport) -> bool:

@@ -4,28 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from rospoll.device.exec_session import ExecSession
 from rospoll.device.hostkeys import KnownHosts
 from rospoll.errors import DeviceError, ExportError
 from rospoll.inventory import Device
-
-
-class FetchSession(Protocol):
-    """An open session to one router, as :func:`fetch` uses it (see ExecSession)."""
-
-    @property
-    def identity(self) -> str: ...
-
-    @property
-    def version(self) -> str: ...
-
-    def export(self) -> str: ...
-
-    def history(self) -> str: ...
-
-    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -42,24 +25,29 @@ def fetch(
     device: Device,
     known_hosts: KnownHosts,
     *,
-    opener: Callable[[Device], FetchSession] | None = None,
+    opener: Callable[[Device], ExecSession] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Fetched:
     """Open a session, read the export and ``/system history``, always close it.
 
     ``opener`` returns an open session (the watcher's, so it can cut them on shutdown).
+    ``meanwhile`` is called once the export is started, before its output is read (the
+    router works, paramiko buffers); it must not raise.
 
     Raises :class:`~rospoll.errors.DeviceError` subclasses when the session cannot be
     opened (connection, login, host key), and :class:`~rospoll.errors.ExportError` when
     it breaks or times out afterwards (worth one retry). The export is not validated here.
     """
-    session: FetchSession
     if opener is None:
         session = ExecSession(device, known_hosts=known_hosts)
         session.open()
     else:
         session = opener(device)
     try:
-        export = session.export()
+        running = session.start_export()
+        if meanwhile is not None:
+            meanwhile()
+        export = running.output()
         history = session.history()
     except ExportError:
         raise
