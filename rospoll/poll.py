@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from functools import partial
 
 from rospoll.attribution.logline import ChangeEvent
-from rospoll.device.exec_session import ExecSession
 from rospoll.device.hostkeys import KnownHosts
-from rospoll.device.poller import Fetched, fetch
+from rospoll.device.poller import ExportSession, Fetched, export_session, fetch
 from rospoll.device.pool import Outcome, outcome_of
 from rospoll.errors import ExportError, ExportInvalidError
 from rospoll.inventory import Device
@@ -65,7 +64,7 @@ def poll_device(
     known_hosts: KnownHosts,
     recorder: Recorder,
     events: Sequence[ChangeEvent] = (),
-    opener: Callable[[Device], ExecSession] | None = None,
+    opener: Callable[[Device], ExportSession] | None = None,
 ) -> Recorded:
     """Fetch and record one router; a cut, invalid or suddenly shrunk export is fetched again once.
 
@@ -153,10 +152,10 @@ def _fetch_jobs(
     known_hosts: KnownHosts,
 ) -> None:
     """One fetch worker: takes jobs until None; logs in to the next while an export runs."""
-    held: tuple[_Job, ExecSession] | None = None
+    held: tuple[_Job, ExportSession] | None = None
 
-    def log_in(job: _Job) -> tuple[_Job, ExecSession] | None:
-        session = ExecSession(job.device, known_hosts=known_hosts)
+    def log_in(job: _Job) -> tuple[_Job, ExportSession] | None:
+        session = export_session(job.device, known_hosts)
         try:
             session.open()
         except Exception as exc:  # the recording thread tells the error
@@ -195,7 +194,7 @@ def _fetch_jobs(
         fetched.put((job, result))
 
 
-def _opened(session: ExecSession, _device: Device) -> ExecSession:
+def _opened(session: ExportSession, _device: Device) -> ExportSession:
     return session
 
 

@@ -27,8 +27,8 @@ import schedule
 from rospoll import app, reporting
 from rospoll.attribution.logging_rule import logs_changes_to_memory
 from rospoll.attribution.logline import ChangeEvent
-from rospoll.device.exec_session import ExecSession
 from rospoll.device.follower import Burst, Follower, FollowState
+from rospoll.device.poller import ExportSession, export_session
 from rospoll.device.session import RouterSession
 from rospoll.errors import ConnectError, RospollError
 from rospoll.inventory import Device, Inventory
@@ -102,9 +102,9 @@ class Watcher:
         self.recorder = app.recorder(inventory, self.notifier)
         self.pool = WorkerPool(max(1, inventory.settings.poll_workers), "export")
         self.followers: dict[str, Follower] = {}
-        self._sessions: weakref.WeakSet[RouterSession | ExecSession] = weakref.WeakSet()
+        self._sessions: weakref.WeakSet[ExportSession] = weakref.WeakSet()
         self._sessions_lock = threading.Lock()
-        self._warm: dict[str, tuple[ExecSession, float]] = {}  # guarded by _sessions_lock
+        self._warm: dict[str, tuple[ExportSession, float]] = {}  # guarded by _sessions_lock
         self._device_locks = {d.name: threading.Lock() for d in inventory.devices}
         self._carry: dict[str, list[ChangeEvent]] = {d.name: [] for d in inventory.devices}
         self._last: dict[str, dict[str, Any]] = {d.name: {} for d in inventory.devices}
@@ -119,9 +119,9 @@ class Watcher:
         session.open()
         return session
 
-    def _open_export_session(self, device: Device) -> ExecSession:
-        """An export's exec-channel session, which :meth:`close_sessions` can cut."""
-        session = ExecSession(device, known_hosts=self.known_hosts)
+    def _open_export_session(self, device: Device) -> ExportSession:
+        """An export's session, which :meth:`close_sessions` can cut."""
+        session = export_session(device, self.known_hosts)
         with self._sessions_lock:
             self._sessions.add(session)
         session.open()
@@ -160,7 +160,7 @@ class Watcher:
         if not keep:
             session.close()
 
-    def _session_for_export(self, device: Device) -> ExecSession:
+    def _session_for_export(self, device: Device) -> ExportSession:
         """The session opened ahead for this router when it is still fresh, else a new one.
 
         Raises :class:`ConnectError` once stopping, so an export cut by the shutdown is not

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+import secrets
 import socket
 import time
 from types import TracebackType
@@ -36,6 +37,7 @@ from rospoll.inventory import Device
 log = logging.getLogger(__name__)
 
 _READ_BYTES = 65536
+HISTORY_COMMAND = "/system history print detail"
 _DROP_SETTLE_S = 0.5  # how long a channel closed without EOF waits to tell a dropped transport
 
 
@@ -95,15 +97,17 @@ class ExecSession:
             transport.set_keepalive(int(dev.settings.keepalive_s))
         self._client = client
         try:
-            resource = self.run("/system resource print")
-            version = version_of(resource)
+            # one exec for both (RouterOS runs ';'-separated commands in turn); identity
+            # first, so that its "name:" is the first one
+            facts = self.run("/system identity print; /system resource print")
+            version = version_of(facts)
             if version is None:
                 raise DeviceError(dev.name, "no version in /system resource print")
-            identity = identity_of(self.run("/system identity print"))
+            identity = identity_of(facts)
         except DeviceError:
             self.close()
             raise
-        self.info = SessionInfo(identity, version, parse_uptime(resource))
+        self.info = SessionInfo(identity, version, parse_uptime(facts))
         return self.info
 
     @property
@@ -134,21 +138,26 @@ class ExecSession:
                 channel.close()
                 raise
         except (OSError, EOFError, paramiko.SSHException) as exc:
-            raise ConnectError(self.device.name, f"session lost during {command!r}: {exc}") from exc
+            raise ConnectError(
+                self.device.name, f"session lost during {_named(command)}: {exc}"
+            ) from exc
         return Running(self, command, channel, timeout_s)
 
     def export(self) -> str:
         """The full configuration (see :func:`~rospoll.device.output.export_command`)."""
         return self.start_export().output()
 
-    def start_export(self) -> Running:
-        """:meth:`export`, started: the output is read by ``output()``."""
+    def start_export(self, *, then_history: bool = False) -> Running:
+        """:meth:`export`, started; ``then_history`` also reads ``/system history print
+        detail`` after it, in the same exec (see :meth:`Running.export_and_history`)."""
         command = export_command(self.version)
-        return self.start(command, timeout_s=self.device.settings.export_timeout_s)
-
-    def history(self) -> str:
-        """``/system history print detail``: who did which undoable action."""
-        return self.run("/system history print detail")
+        marker = None
+        if then_history:
+            marker = f"#rospoll-history-{secrets.token_hex(8)}"
+            command += f'; :put "{marker}"; {HISTORY_COMMAND}'
+        running = self.start(command, timeout_s=self.device.settings.export_timeout_s)
+        running.marker = marker
+        return running
 
     def is_alive(self) -> bool:
         """True while the SSH connection is up (no bytes are sent)."""
@@ -192,6 +201,19 @@ class Running:
         self._command = command
         self._channel = channel
         self._timeout_s = timeout_s
+        self.marker: str | None = None  # the line between export and history, if both
+
+    def export_and_history(self) -> tuple[str, str]:
+        """:meth:`output` split at the marker line: ``(export, history)``.
+
+        Without the marker (RouterOS stops a command line at an error, as when the export
+        fails) everything is the export, for the validator to judge, and history is ''.
+        """
+        lines = self.output().split("\n")
+        if self.marker is None or self.marker not in lines:
+            return "\n".join(lines), ""
+        at = lines.index(self.marker)
+        return "".join(line + "\n" for line in lines[:at]), "\n".join(lines[at + 1 :])
 
     def output(self) -> str:
         """Read to the end; the cleaned output.
@@ -201,7 +223,7 @@ class Running:
         the connection drops or the session is closed meanwhile (what was read so far is
         never returned as if it were all).
         """
-        name, command, channel = self._session.device.name, self._command, self._channel
+        name, command, channel = self._session.device.name, _named(self._command), self._channel
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         parts: list[str] = []
         deadline = time.monotonic() + self._timeout_s
@@ -221,14 +243,19 @@ class Running:
                 channel.close()
         except TimeoutError as exc:
             raise CommandTimeout(
-                name, f"{command!r} did not finish within {self._timeout_s:g} s"
+                name, f"{command} did not finish within {self._timeout_s:g} s"
             ) from exc
         except (OSError, EOFError, paramiko.SSHException) as exc:
-            raise ConnectError(name, f"session lost during {command!r}: {exc}") from exc
+            raise ConnectError(name, f"session lost during {command}: {exc}") from exc
         if not ended or not self._session.is_alive():
-            raise ConnectError(name, f"session lost during {command!r}")
+            raise ConnectError(name, f"session lost during {command}")
         parts.append(decoder.decode(b"", final=True))
         return clean_output("".join(parts))
+
+
+def _named(command: str) -> str:
+    """How errors name a command line: its first command, quoted (``'/export'``)."""
+    return repr(command.split(";", 1)[0].strip())
 
 
 def _ended_cleanly(channel: paramiko.Channel, transport: paramiko.Transport) -> bool:

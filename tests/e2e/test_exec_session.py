@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rospoll.config import normalise_export, validate_export
-from rospoll.device.exec_session import ExecSession
+from rospoll.device.exec_session import HISTORY_COMMAND, ExecSession
 from rospoll.device.hostkeys import KnownHosts
 from rospoll.device.session import RouterSession
 from rospoll.errors import AuthError, CommandTimeout, ConnectError
@@ -53,7 +53,8 @@ def test_exec_gives_the_same_export_and_facts_as_the_shell(
         device = load_inventory(write_inventory(fleet, tmp_path / "inv.yml")).devices[0]
         pins = KnownHosts(tmp_path / "known_hosts")
         with ExecSession(device, known_hosts=pins) as s:
-            info, text, history = s.info, s.export(), s.history()
+            info, text = s.info, s.export()
+            both, history = s.start_export(then_history=True).export_and_history()
         with RouterSession(device, known_hosts=pins) as shell:
             shell_info, shell_text = shell.info, shell.export()
     finally:
@@ -68,7 +69,7 @@ def test_exec_gives_the_same_export_and_facts_as_the_shell(
     assert normalise_export(text).lines == normalise_export(shell_text).lines
     if version.startswith("7"):
         assert "password=" in text  # show-sensitive on v7
-    assert "Flags:" in history
+    assert both == text and "Flags:" in history and "rospoll-history" not in history
 
 
 def test_the_connection_has_nagle_off(router: LabRouter, tmp_path: Path) -> None:
@@ -135,3 +136,14 @@ def test_close_from_another_thread_cuts_a_running_export(router: LabRouter, tmp_
     assert not thread.is_alive() and time.monotonic() - started < 3
     assert len(failed) == 1 and "session lost" in str(failed[0])
     assert not session.is_alive()
+
+
+def test_a_failed_export_ends_the_line_and_is_all_export(
+    router: LabRouter, tmp_path: Path
+) -> None:
+    """RouterOS stops a ';' line at an error: no marker, so the validator sees the error."""
+    with ExecSession(_device(router, tmp_path), known_hosts=KnownHosts(tmp_path / "kh")) as s:
+        router.fail_next_export("error")
+        export, history = s.start_export(then_history=True).export_and_history()
+        assert export.startswith("failure:") and history == ""
+        assert "Flags:" in s.run(HISTORY_COMMAND)

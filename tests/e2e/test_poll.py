@@ -25,8 +25,11 @@ def journal(lab: Lab) -> list:
     return Journal(lab.root / "reports" / "changes.jsonl").entries()
 
 
-def test_history_credits_alice_and_cleared_history_credits_unknown(make_lab, capsys) -> None:
-    lab = make_lab()
+@pytest.mark.parametrize("transport", ["exec", "shell"])
+def test_history_credits_alice_and_cleared_history_credits_unknown(
+    make_lab, capsys, transport: str
+) -> None:
+    lab = make_lab(rospoll_export_transport=transport)
     lab.router("lab1").set_logging(False)  # not logged, but /system history keeps it
     assert lab.rospoll("poll-once") == 0
     out = capsys.readouterr().out
@@ -208,15 +211,15 @@ def test_workers_bound_the_exports_and_log_in_to_the_next_router_meanwhile(
             note("close", self.device.name, "sessions", -1)
         real_close(self)
 
-    def start_export(self: ExecSession) -> Running:
+    def start_export(self: ExecSession, **kwargs: bool) -> Running:
         note("export", self.device.name, "exports", 1)
-        return real_start(self)
+        return real_start(self, **kwargs)
 
     def output(self: Running) -> str:
         try:
             return real_output(self)
         finally:
-            if self._command.startswith("/export"):
+            if self.marker is not None:  # the export (and history) of a fetch
                 note("read", self._session.device.name, "exports", -1)
 
     monkeypatch.setattr(ExecSession, "open", open_)
