@@ -95,48 +95,74 @@ def poll_all(
 
     ``workers`` threads fetch; each runs one export at a time, and logs in to its next
     router while that export runs (so at most 2 x ``workers`` SSH sessions are open, and
-    ``workers`` exports run). The calling thread records the fetches in the order they end:
-    parsing, diffing and git never hold up an export, and they run in one thread, where
-    Python runs them anyway. A retry goes back to the workers.
+    ``workers`` exports run). A few other threads record the fetches as they end:
+    parsing, diffing and git never hold up an export. A retry goes back to the workers.
     """
     todo = list(devices)
     if not todo:
         return []
     jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-    fetched: queue.SimpleQueue[tuple[_Job, Future[Fetched]]] = queue.SimpleQueue()
-    threads = [
-        threading.Thread(
-            target=_fetch_jobs,
-            args=(jobs, fetched, known_hosts),
-            name=f"rospoll-fetch-{n}",
-            daemon=True,  # never keeps a Ctrl-C'd process alive; joined below otherwise
-        )
-        for n in range(max(1, min(workers, len(todo))))
+    fetched: queue.SimpleQueue[tuple[_Job, Future[Fetched]] | None] = queue.SimpleQueue()
+    recorded: queue.SimpleQueue[_Recorded] = queue.SimpleQueue()
+    fetchers = [
+        threading.Thread(target=_fetch_jobs, args=(jobs, fetched, known_hosts))
+        for _ in range(max(1, min(workers, len(todo))))
+    ]
+    recorders = [
+        threading.Thread(target=_record_jobs, args=(fetched, recorded, recorder))
+        for _ in range(min(RECORDERS, len(todo)))
     ]
     for index, device in enumerate(todo):
         jobs.put(_Job(index, device, None))
-    for thread in threads:
+    for n, thread in enumerate(fetchers + recorders):
+        thread.name = f"rospoll-{'fetch' if thread in fetchers else 'record'}-{n}"
+        thread.daemon = True  # never keeps a Ctrl-C'd process alive; joined below otherwise
         thread.start()
     outcomes: dict[int, Outcome[Recorded]] = {}
     try:
         while len(outcomes) < len(todo):
-            job, future = fetched.get()
-            attempt = partial(_attempt, job.device, future.result, recorder, (), job.retry_of)
-            outcome = outcome_of(job.device, attempt)
+            job, outcome = recorded.get()
+            if isinstance(outcome, BaseException):
+                raise outcome  # KeyboardInterrupt, SystemExit …: this thread's to handle
             value = outcome.value
             if isinstance(value, _Retry):
                 jobs.put(_Job(job.index, job.device, value))
                 continue
-            recorded = Outcome(job.device, value, outcome.error)
-            outcomes[job.index] = recorded
+            outcomes[job.index] = Outcome(job.device, value, outcome.error)
             if on_done is not None:
-                on_done(recorded)
+                on_done(outcomes[job.index])
     finally:
-        for _ in threads:
+        for _ in fetchers:
             jobs.put(None)
-    for thread in threads:
+        for _ in recorders:
+            fetched.put(None)
+    for thread in fetchers + recorders:
         thread.join()
     return [outcomes[index] for index in range(len(todo))]
+
+
+# Recording is mostly Python (one thread at a time) and fsync waits; a few threads overlap
+# the waits: 500 baselines (one git commit each) recorded in one thread fell behind the fetches.
+RECORDERS = 4
+
+
+_Recorded = tuple["_Job", Outcome[Recorded | _Retry] | BaseException]
+
+
+def _record_jobs(
+    fetched: queue.SimpleQueue[tuple[_Job, Future[Fetched]] | None],
+    recorded: queue.SimpleQueue[_Recorded],
+    recorder: Recorder,
+) -> None:
+    """One recording thread: records fetches until None."""
+    while (item := fetched.get()) is not None:
+        job, future = item
+        attempt = partial(_attempt, job.device, future.result, recorder, (), job.retry_of)
+        try:
+            recorded.put((job, outcome_of(job.device, attempt)))
+        except BaseException as exc:  # not an error of this router's: the caller re-raises
+            recorded.put((job, exc))
+            return
 
 
 @dataclass(frozen=True)
@@ -148,7 +174,7 @@ class _Job:
 
 def _fetch_jobs(
     jobs: queue.SimpleQueue[_Job | None],
-    fetched: queue.SimpleQueue[tuple[_Job, Future[Fetched]]],
+    fetched: queue.SimpleQueue[tuple[_Job, Future[Fetched]] | None],
     known_hosts: KnownHosts,
 ) -> None:
     """One fetch worker: takes jobs until None; logs in to the next while an export runs."""
@@ -158,7 +184,7 @@ def _fetch_jobs(
         session = export_session(job.device, known_hosts)
         try:
             session.open()
-        except Exception as exc:  # the recording thread tells the error
+        except BaseException as exc:  # a recording thread tells it (or passes it on)
             fetched.put((job, _failed(exc)))
             return None
         return job, session
@@ -189,7 +215,7 @@ def _fetch_jobs(
             result.set_result(
                 fetch(job.device, known_hosts, opener=opener, meanwhile=log_in_to_next)
             )
-        except Exception as exc:
+        except BaseException as exc:  # a recording thread tells it (or passes it on)
             result.set_exception(exc)
         fetched.put((job, result))
 
