@@ -1,5 +1,5 @@
 """Where a poll's time goes, per router: run ``poll_all`` in this process with timers around
-the session phases and netmiko's ``time.sleep`` calls, print one JSON object.
+the session phases, print one JSON object.
 
     python bench/_poll_phases.py INVENTORY --workers 32 [--routers N]
 
@@ -23,25 +23,32 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import netmiko.base_connection as netmiko_base  # noqa: E402
-
 from rospoll import app  # noqa: E402
+from rospoll import poll as poll_module  # noqa: E402
 from rospoll import recorder as recorder_module  # noqa: E402
-from rospoll.device import session as session_module  # noqa: E402
+from rospoll.device import exec_session as exec_module  # noqa: E402
+from rospoll.device import hostkeys as hostkeys_module  # noqa: E402
 from rospoll.inventory import load_inventory  # noqa: E402
-from rospoll.poll import poll_all  # noqa: E402
 from rospoll.store import atomic as atomic_module  # noqa: E402
 from rospoll.store import backups as backups_module  # noqa: E402
 from rospoll.store import marks as marks_module  # noqa: E402
 
 _lock = threading.Lock()
 _seconds: dict[str, float] = collections.defaultdict(float)
-_sleeps: dict[str, float] = collections.defaultdict(float)
 _thread_cpu: dict[str, float] = collections.defaultdict(float)
+_marks: dict[str, list[float]] = collections.defaultdict(list)  # end times, pool-relative
+_started = [0.0]
+
+LOGIN = "log in (connect, auth, identity + resource)"
+SLOT = "export slot (start export, next login meanwhile, read, close)"
 
 
-def _timed(owner: Any, name: str, label: str | None = None,
-           label_of: Callable[[tuple[Any, ...]], str] | None = None) -> None:
+def _timed(
+    owner: Any,
+    name: str,
+    label: str | None = None,
+    label_of: Callable[[tuple[Any, ...]], str] | None = None,
+) -> None:
     original = getattr(owner, name)
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -50,20 +57,32 @@ def _timed(owner: Any, name: str, label: str | None = None,
             return original(*args, **kwargs)
         finally:
             key = label_of(args) if label_of else (label or name)
+            now = time.perf_counter()
             with _lock:
-                _seconds[key] += time.perf_counter() - wall
+                _seconds[key] += now - wall
                 _thread_cpu[key] += time.thread_time() - cpu
+                _marks[key].append(now - _started[0])
 
     setattr(owner, name, wrapper)
 
 
+def _command(args: tuple[Any, ...]) -> str:
+    text = args[1] if isinstance(args[1], str) else args[0]._command
+    return "command " + text.split(";")[0].split(" print")[0].strip()
+
+
 def _install() -> None:
-    session = session_module.RouterSession
-    _timed(netmiko_base.BaseConnection, "establish_connection", "ssh connect + auth")
-    _timed(netmiko_base.BaseConnection, "_try_session_preparation", "netmiko session preparation")
-    _timed(session, "open", "open (connect, prepare, 2 commands)")
-    _timed(session, "run", label_of=lambda args: f"command {args[1].split(' print')[0]}")
-    _timed(session, "close", "quit + close")
+    session = exec_module.ExecSession
+    _timed(session, "open", LOGIN)
+    _timed(hostkeys_module.PinningClient, "connect", "ssh connect + auth")
+    _timed(session, "start", label_of=lambda args: "start " + _command(args).split(" ", 1)[1])
+    _timed(
+        exec_module.Running,
+        "output",
+        label_of=lambda args: "read " + _command((args[0], args[0]._command)).split(" ", 1)[1],
+    )
+    _timed(session, "close", "close")
+    _timed(poll_module, "fetch", SLOT)
     _timed(recorder_module.Recorder, "record", "record (validate, parse, diff, store)")
     for name in ("validate_export", "parse_normalised", "diff_exports", "parse_history"):
         _timed(recorder_module, name, f"record: {name}")
@@ -71,16 +90,6 @@ def _install() -> None:
     _timed(backups_module.Backups, "commit", "record: backups commit")
     _timed(marks_module.HistoryMarks, "save", "record: history marks save")
     _timed(atomic_module.os, "fsync", "record: fsync (inside writes)")
-    original_sleep = time.sleep
-
-    def sleep(seconds: float) -> None:
-        frame = sys._getframe(1)
-        key = f"{Path(frame.f_code.co_filename).stem}.{frame.f_code.co_name}"
-        with _lock:
-            _sleeps[key] += seconds
-        original_sleep(seconds)
-
-    time.sleep = sleep
 
 
 def main(argv: list[str]) -> int:
@@ -92,19 +101,32 @@ def main(argv: list[str]) -> int:
     inventory = load_inventory(args.inventory)
     devices = inventory.devices[: args.routers] if args.routers else inventory.devices
     _install()
-    started = time.perf_counter()
-    outcomes = poll_all(devices, known_hosts=app.known_hosts(inventory),
-                        recorder=app.recorder(inventory), workers=args.workers)
-    wall = time.perf_counter() - started
+    _started[0] = time.perf_counter()
+    outcomes = poll_module.poll_all(
+        devices,
+        known_hosts=app.known_hosts(inventory),
+        recorder=app.recorder(inventory),
+        workers=args.workers,
+    )
+    wall = time.perf_counter() - _started[0]
     n = len(outcomes)
-    print(json.dumps({
-        "routers": n, "workers": args.workers, "wall_s": wall,
-        "failed": sum(1 for o in outcomes if o.failed),
-        "errors": sorted({o.error or "" for o in outcomes if o.failed})[:3],
-        "phases": {k: v / n for k, v in _seconds.items()},
-        "phase_cpu": {k: v / n for k, v in _thread_cpu.items()},
-        "sleeps": {k: v / n for k, v in sorted(_sleeps.items(), key=lambda kv: -kv[1])},
-    }))
+    logins = sorted(_marks[LOGIN])
+    first_round = logins[: min(args.workers, n)]
+    print(
+        json.dumps(
+            {
+                "routers": n,
+                "workers": args.workers,
+                "wall_s": wall,
+                "failed": sum(1 for o in outcomes if o.failed),
+                "errors": sorted({o.error or "" for o in outcomes if o.failed})[:3],
+                "phases": {k: v / n for k, v in _seconds.items()},
+                "phase_cpu": {k: v / n for k, v in _thread_cpu.items()},
+                "first_logins_done_s": first_round[-1] if first_round else 0.0,
+                "last_slot_done_s": max(_marks[SLOT], default=0.0),
+            }
+        )
+    )
     return 0
 
 

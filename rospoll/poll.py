@@ -6,16 +6,56 @@ bursts (which pass their log events along).
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from functools import partial
 
 from rospoll.attribution.logline import ChangeEvent
 from rospoll.device.hostkeys import KnownHosts
-from rospoll.device.poller import Fetched, fetch
-from rospoll.device.pool import Outcome, run_each
-from rospoll.device.session import RouterSession
+from rospoll.device.poller import ExportSession, Fetched, export_session, fetch
+from rospoll.device.pool import Outcome, outcome_of
 from rospoll.errors import ExportError, ExportInvalidError
 from rospoll.inventory import Device
 from rospoll.recorder import Recorded, Recorder
+
+
+@dataclass(frozen=True)
+class _Retry:
+    """The first try's export was cut or rejected; ``first`` is it when it was read whole."""
+
+    first: Fetched | None
+
+
+def _attempt(
+    device: Device,
+    fetched: Callable[[], Fetched],
+    recorder: Recorder,
+    events: Sequence[ChangeEvent],
+    retry_of: _Retry | None,
+) -> Recorded | _Retry:
+    """Record one fetch; on a first try, a cut or invalid export asks for a second one.
+
+    A shrink seen twice with the same text is taken as real. On the second try the
+    failure is raised as :class:`~rospoll.errors.ExportError` (nothing stored).
+    """
+    try:
+        got = fetched()
+    except ExportError:
+        if retry_of is None:
+            return _Retry(None)
+        raise
+    same = (
+        retry_of is not None and retry_of.first is not None and got.export == retry_of.first.export
+    )
+    try:
+        return recorder.record(device, got, events=events, allow_shrink=same)
+    except ExportInvalidError as exc:
+        if retry_of is None:
+            return _Retry(got)
+        raise ExportError(device.name, f"export rejected: {exc.reason}") from exc
 
 
 def poll_device(
@@ -24,28 +64,23 @@ def poll_device(
     known_hosts: KnownHosts,
     recorder: Recorder,
     events: Sequence[ChangeEvent] = (),
-    opener: Callable[[Device], RouterSession] | None = None,
+    opener: Callable[[Device], ExportSession] | None = None,
 ) -> Recorded:
     """Fetch and record one router; a cut, invalid or suddenly shrunk export is fetched again once.
 
-    A shrink seen twice with the same text is taken as real. Raises
-    :class:`~rospoll.errors.ExportError` when the second try fails too (nothing stored),
-    and other :class:`~rospoll.errors.DeviceError` s when the router cannot be reached.
+    Raises :class:`~rospoll.errors.ExportError` when the second try fails too (nothing
+    stored), and other :class:`~rospoll.errors.DeviceError` s when the router cannot be
+    reached.
     """
-    first: Fetched | None = None
-    try:
-        first = fetch(device, known_hosts, opener=opener)
-        return recorder.record(device, first, events=events)
-    except ExportError:
-        first = None
-    except ExportInvalidError:
-        pass
-    again = fetch(device, known_hosts, opener=opener)
-    same = first is not None and again.export == first.export
-    try:
-        return recorder.record(device, again, events=events, allow_shrink=same)
-    except ExportInvalidError as exc:
-        raise ExportError(device.name, f"export rejected: {exc.reason}") from exc
+
+    def fetched() -> Fetched:
+        return fetch(device, known_hosts, opener=opener)
+
+    result = _attempt(device, fetched, recorder, events, None)
+    if isinstance(result, _Retry):
+        result = _attempt(device, fetched, recorder, events, result)
+    assert not isinstance(result, _Retry)  # a second try records or raises
+    return result
 
 
 def poll_all(
@@ -56,10 +91,140 @@ def poll_all(
     workers: int,
     on_done: Callable[[Outcome[Recorded]], None] | None = None,
 ) -> list[Outcome[Recorded]]:
-    """Poll every router on a bounded pool; one outcome per router, failures included."""
-    return run_each(
-        devices,
-        lambda device: poll_device(device, known_hosts=known_hosts, recorder=recorder),
-        workers=workers,
-        on_done=on_done,
-    )
+    """Poll every router: one outcome per router, in device order, failures included.
+
+    ``workers`` threads fetch; each runs one export at a time, and logs in to its next
+    router while that export runs (so at most 2 x ``workers`` SSH sessions are open, and
+    ``workers`` exports run). A few other threads record the fetches as they end:
+    parsing, diffing and git never hold up an export. A retry goes back to the workers.
+    """
+    todo = list(devices)
+    if not todo:
+        return []
+    jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+    fetched: queue.SimpleQueue[tuple[_Job, Future[Fetched]] | None] = queue.SimpleQueue()
+    recorded: queue.SimpleQueue[_Recorded] = queue.SimpleQueue()
+    fetchers = [
+        threading.Thread(target=_fetch_jobs, args=(jobs, fetched, known_hosts))
+        for _ in range(max(1, min(workers, len(todo))))
+    ]
+    recorders = [
+        threading.Thread(target=_record_jobs, args=(fetched, recorded, recorder))
+        for _ in range(min(RECORDERS, len(todo)))
+    ]
+    for index, device in enumerate(todo):
+        jobs.put(_Job(index, device, None))
+    for n, thread in enumerate(fetchers + recorders):
+        thread.name = f"rospoll-{'fetch' if thread in fetchers else 'record'}-{n}"
+        thread.daemon = True  # never keeps a Ctrl-C'd process alive; joined below otherwise
+        thread.start()
+    outcomes: dict[int, Outcome[Recorded]] = {}
+    try:
+        while len(outcomes) < len(todo):
+            job, outcome = recorded.get()
+            if isinstance(outcome, BaseException):
+                raise outcome  # KeyboardInterrupt, SystemExit …: this thread's to handle
+            value = outcome.value
+            if isinstance(value, _Retry):
+                jobs.put(_Job(job.index, job.device, value))
+                continue
+            outcomes[job.index] = Outcome(job.device, value, outcome.error)
+            if on_done is not None:
+                on_done(outcomes[job.index])
+    finally:
+        for _ in fetchers:
+            jobs.put(None)
+        for _ in recorders:
+            fetched.put(None)
+    for thread in fetchers + recorders:
+        thread.join()
+    return [outcomes[index] for index in range(len(todo))]
+
+
+# Recording is mostly Python (one thread at a time) and fsync waits; a few threads overlap
+# the waits: 500 baselines (one git commit each) recorded in one thread fell behind the fetches.
+RECORDERS = 4
+
+
+_Recorded = tuple["_Job", Outcome[Recorded | _Retry] | BaseException]
+
+
+def _record_jobs(
+    fetched: queue.SimpleQueue[tuple[_Job, Future[Fetched]] | None],
+    recorded: queue.SimpleQueue[_Recorded],
+    recorder: Recorder,
+) -> None:
+    """One recording thread: records fetches until None."""
+    while (item := fetched.get()) is not None:
+        job, future = item
+        attempt = partial(_attempt, job.device, future.result, recorder, (), job.retry_of)
+        try:
+            recorded.put((job, outcome_of(job.device, attempt)))
+        except BaseException as exc:  # not an error of this router's: the caller re-raises
+            recorded.put((job, exc))
+            return
+
+
+@dataclass(frozen=True)
+class _Job:
+    index: int
+    device: Device
+    retry_of: _Retry | None
+
+
+def _fetch_jobs(
+    jobs: queue.SimpleQueue[_Job | None],
+    fetched: queue.SimpleQueue[tuple[_Job, Future[Fetched]] | None],
+    known_hosts: KnownHosts,
+) -> None:
+    """One fetch worker: takes jobs until None; logs in to the next while an export runs."""
+    held: tuple[_Job, ExportSession] | None = None
+
+    def log_in(job: _Job) -> tuple[_Job, ExportSession] | None:
+        session = export_session(job.device, known_hosts)
+        try:
+            session.open()
+        except BaseException as exc:  # a recording thread tells it (or passes it on)
+            fetched.put((job, _failed(exc)))
+            return None
+        return job, session
+
+    def log_in_to_next() -> None:
+        """One login at most (a dead router costs its connect timeout), never a wait."""
+        nonlocal held
+        try:
+            job = jobs.get_nowait()
+        except queue.Empty:
+            return
+        if job is None:
+            jobs.put(None)  # a stop, for the loop below
+            return
+        held = log_in(job)
+
+    while True:
+        if held is None:
+            job = jobs.get()
+            if job is None:
+                return
+            held = log_in(job)
+            continue
+        (job, session), held = held, None
+        result: Future[Fetched] = Future()
+        try:
+            opener = partial(_opened, session)
+            result.set_result(
+                fetch(job.device, known_hosts, opener=opener, meanwhile=log_in_to_next)
+            )
+        except BaseException as exc:  # a recording thread tells it (or passes it on)
+            result.set_exception(exc)
+        fetched.put((job, result))
+
+
+def _opened(session: ExportSession, _device: Device) -> ExportSession:
+    return session
+
+
+def _failed(exc: BaseException) -> Future[Fetched]:
+    future: Future[Fetched] = Future()
+    future.set_exception(exc)
+    return future

@@ -28,6 +28,7 @@ from rospoll import app, reporting
 from rospoll.attribution.logging_rule import logs_changes_to_memory
 from rospoll.attribution.logline import ChangeEvent
 from rospoll.device.follower import Burst, Follower, FollowState
+from rospoll.device.poller import ExportSession, export_session
 from rospoll.device.session import RouterSession
 from rospoll.errors import ConnectError, RospollError
 from rospoll.inventory import Device, Inventory
@@ -101,9 +102,9 @@ class Watcher:
         self.recorder = app.recorder(inventory, self.notifier)
         self.pool = WorkerPool(max(1, inventory.settings.poll_workers), "export")
         self.followers: dict[str, Follower] = {}
-        self._sessions: weakref.WeakSet[RouterSession] = weakref.WeakSet()
+        self._sessions: weakref.WeakSet[ExportSession] = weakref.WeakSet()
         self._sessions_lock = threading.Lock()
-        self._warm: dict[str, tuple[RouterSession, float]] = {}  # guarded by _sessions_lock
+        self._warm: dict[str, tuple[ExportSession, float]] = {}  # guarded by _sessions_lock
         self._device_locks = {d.name: threading.Lock() for d in inventory.devices}
         self._carry: dict[str, list[ChangeEvent]] = {d.name: [] for d in inventory.devices}
         self._last: dict[str, dict[str, Any]] = {d.name: {} for d in inventory.devices}
@@ -111,8 +112,16 @@ class Watcher:
 
     # sessions ------------------------------------------------------------------
     def open_session(self, device: Device) -> RouterSession:
-        """A session that :meth:`close_sessions` can cut on shutdown."""
+        """A follower's interactive session, which :meth:`close_sessions` can cut."""
         session = RouterSession(device, known_hosts=self.known_hosts)
+        with self._sessions_lock:
+            self._sessions.add(session)
+        session.open()
+        return session
+
+    def _open_export_session(self, device: Device) -> ExportSession:
+        """An export's session, which :meth:`close_sessions` can cut."""
+        session = export_session(device, self.known_hosts)
         with self._sessions_lock:
             self._sessions.add(session)
         session.open()
@@ -140,7 +149,7 @@ class Watcher:
         if self._device_locks[device.name].locked():
             return  # an export is running; it has its own session
         try:
-            session = self.open_session(device)
+            session = self._open_export_session(device)
         except RospollError as exc:
             log.debug("%s: opening the export session ahead failed: %s", device.name, exc)
             return
@@ -151,7 +160,7 @@ class Watcher:
         if not keep:
             session.close()
 
-    def _session_for_export(self, device: Device) -> RouterSession:
+    def _session_for_export(self, device: Device) -> ExportSession:
         """The session opened ahead for this router when it is still fresh, else a new one.
 
         Raises :class:`ConnectError` once stopping, so an export cut by the shutdown is not
@@ -166,7 +175,7 @@ class Watcher:
             if time.monotonic() - opened < WARM_SESSION_MAX_S and session.is_alive():
                 return session
             session.close()
-        return self.open_session(device)
+        return self._open_export_session(device)
 
     def _close_stale_warm(self) -> None:
         now = time.monotonic()

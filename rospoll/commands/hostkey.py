@@ -13,8 +13,8 @@ import argparse
 import sys
 
 from rospoll import app
+from rospoll.device.exec_session import ExecSession
 from rospoll.device.hostkeys import fingerprint, host_id
-from rospoll.device.session import RouterSession
 from rospoll.errors import DeviceError
 from rospoll.identity_check import ReplacedMarks
 from rospoll.inventory import Device, Inventory, load_inventory
@@ -79,7 +79,7 @@ def run_accept(args: argparse.Namespace) -> int:
     name = host_id(device.host, device.port)
     old = pins.get(name)
     pins.forget(name)
-    session = RouterSession(device, known_hosts=pins)
+    session = ExecSession(device, known_hosts=pins)
     error: DeviceError | None = None
     try:
         session.open()

@@ -13,7 +13,6 @@ from rospoll.commands.poll_once import LOCK_WAIT_S, describe
 from rospoll.inventory import load_inventory
 from rospoll.recorder import Recorded
 from rospoll.store import DataLock
-from rospoll.watch import Watcher
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,6 +28,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
+    from rospoll.watch import Watcher  # imports netmiko: not on every command's start
+
     inventory = load_inventory(args.inventory)
     if args.limit:
         inventory = inventory.filter(args.limit)

@@ -10,8 +10,10 @@ before any password is sent. ``rospoll hostkey accept ROUTER`` forgets the old p
 from __future__ import annotations
 
 import base64
+import socket
 import threading
 from pathlib import Path
+from typing import Any
 
 import paramiko
 
@@ -130,9 +132,17 @@ class PinningClient(paramiko.SSHClient):  # type: ignore[misc]
             self.get_host_keys().add(host_id(host, port), pinned.get_name(), pinned)
         self.set_missing_host_key_policy(PinningPolicy(known, device))
 
-    def connect(self, *args: object, **kwargs: object) -> None:
+    def connect(self, hostname: str, port: int = 22, **kwargs: Any) -> None:
+        """paramiko's ``connect``, on a socket with Nagle's algorithm off unless one is given.
+
+        The handshake is a ping-pong of small packets; with Nagle on, each of them can wait
+        for the peer's delayed ACK (40 ms on Linux): a login took 80 ms instead of 8 ms on
+        loopback.
+        """
+        if kwargs.get("sock") is None:
+            kwargs["sock"] = _nodelay_socket(hostname, port, kwargs.get("timeout"))
         try:
-            super().connect(*args, **kwargs)
+            super().connect(hostname, port, **kwargs)
         except paramiko.BadHostKeyException as exc:
             self.close()
             raise HostKeyChangedError(
@@ -141,3 +151,10 @@ class PinningClient(paramiko.SSHClient):  # type: ignore[misc]
         except HostKeyChangedError:
             self.close()
             raise
+
+
+def _nodelay_socket(host: str, port: int, timeout: float | None) -> socket.socket:
+    """A TCP connection to ``host:port`` (IPv4 or IPv6) with TCP_NODELAY set."""
+    sock = socket.create_connection((host, port), timeout=timeout)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Union
 
+from rospoll.device.exec_session import ExecSession
 from rospoll.device.hostkeys import KnownHosts
-from rospoll.device.session import RouterSession
 from rospoll.errors import DeviceError, ExportError
 from rospoll.inventory import Device
+
+if TYPE_CHECKING:
+    from rospoll.device.session import RouterSession
+
+ExportSession = Union[ExecSession, "RouterSession"]
 
 
 @dataclass(frozen=True)
@@ -21,28 +27,52 @@ class Fetched:
     version: str
 
 
+def export_session(device: Device, known_hosts: KnownHosts) -> ExportSession:
+    """A session (not yet open) on the router's ``rospoll_export_transport``.
+
+    ``exec`` (the default) runs each command on an SSH exec channel, as Oxidized does;
+    ``shell`` types them into netmiko's interactive session, for a router whose exec
+    channel misbehaves.
+    """
+    if device.settings.export_transport == "shell":
+        from rospoll.device.session import RouterSession  # netmiko: only when asked for
+
+        return RouterSession(device, known_hosts=known_hosts)
+    return ExecSession(device, known_hosts=known_hosts)
+
+
 def fetch(
     device: Device,
     known_hosts: KnownHosts,
     *,
-    opener: Callable[[Device], RouterSession] | None = None,
+    opener: Callable[[Device], ExportSession] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Fetched:
-    """Open a session, read the export and ``/system history``, always ``quit``.
+    """Open a session, read the export and ``/system history``, always close it.
 
     ``opener`` returns an open session (the watcher's, so it can cut them on shutdown).
+    ``meanwhile`` is called once the export is started, before its output is read (the
+    router works, paramiko buffers); it must not raise.
 
     Raises :class:`~rospoll.errors.DeviceError` subclasses when the session cannot be
     opened (connection, login, host key), and :class:`~rospoll.errors.ExportError` when
     it breaks or times out afterwards (worth one retry). The export is not validated here.
     """
     if opener is None:
-        session = RouterSession(device, known_hosts=known_hosts)
+        session = export_session(device, known_hosts)
         session.open()
     else:
         session = opener(device)
     try:
-        export = session.export()
-        history = session.history()
+        if isinstance(session, ExecSession):
+            running = session.start_export(then_history=True)
+            if meanwhile is not None:
+                meanwhile()
+            export, history = running.export_and_history()
+        else:
+            if meanwhile is not None:
+                meanwhile()
+            export, history = session.export(), session.history()
     except ExportError:
         raise
     except DeviceError as exc:

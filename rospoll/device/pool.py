@@ -28,6 +28,19 @@ class Outcome(Generic[T]):
         return self.error is not None
 
 
+def outcome_of(device: Device, task: Callable[[], T]) -> Outcome[T]:
+    """``task()``'s value, or its error as a one-line reason (unexpected ones are logged)."""
+    try:
+        return Outcome(device, value=task())
+    except DeviceError as exc:
+        return Outcome(device, error=exc.message)
+    except RospollError as exc:
+        return Outcome(device, error=str(exc))
+    except Exception as exc:
+        log.exception("%s: unexpected error", device.name)
+        return Outcome(device, error=f"unexpected error: {exc!r}")
+
+
 def run_each(
     devices: Iterable[Device],
     task: Callable[[Device], T],
@@ -42,15 +55,7 @@ def run_each(
     """
 
     def guarded(device: Device) -> Outcome[T]:
-        try:
-            outcome: Outcome[T] = Outcome(device, value=task(device))
-        except DeviceError as exc:
-            outcome = Outcome(device, error=exc.message)
-        except RospollError as exc:
-            outcome = Outcome(device, error=str(exc))
-        except Exception as exc:
-            log.exception("%s: unexpected error", device.name)
-            outcome = Outcome(device, error=f"unexpected error: {exc!r}")
+        outcome = outcome_of(device, lambda: task(device))
         if on_done is not None:
             on_done(outcome)
         return outcome

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import codecs
 import logging
-import re
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -27,6 +25,14 @@ from netmiko.exceptions import (
 from netmiko.mikrotik.mikrotik_ssh import MikrotikRouterOsSSH
 
 from rospoll.device.hostkeys import KnownHosts, PinningClient
+from rospoll.device.output import (
+    SessionInfo,
+    clean_output,
+    export_command,
+    identity_of,
+    parse_uptime,
+    version_of,
+)
 from rospoll.errors import (
     AuthError,
     CommandTimeout,
@@ -37,59 +43,9 @@ from rospoll.inventory import Device
 
 log = logging.getLogger(__name__)
 
-_PROMPT_LINE = re.compile(r"^\[[^\]\r\n]*@[^\]\r\n]*\]")
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[@-Z\\-_]")
 _READ_BYTES = 65536
 _TRANSPORT_WAKE_S = 1.0  # paramiko's transport thread checks for close this often (0.1 s)
-_VERSION = re.compile(r"^\s*version:\s*(\S+)", re.MULTILINE)
 _PROMPT_END = r"\[[^\]\r\n]*@[^\]\r\n]*\] >[ \t]*$"  # [user@identity] > , last on the wire
-_UPTIME = re.compile(r"^\s*uptime:\s*(\S+)", re.MULTILINE)
-_IDENTITY = re.compile(r"^\s*name:\s*(.*?)\s*$", re.MULTILINE)
-
-
-def clean_output(text: str) -> str:
-    """Drop what the terminal adds around a command's output.
-
-    Removes ANSI escapes, carriage returns, prompt/echo/repaint lines (RouterOS output
-    never starts a line with ``[user@identity]``), trailing spaces, and blank lines at
-    either end. Lines inside are kept as they are.
-    """
-    lines = []
-    for raw in _ANSI.sub("", text).replace("\r", "").split("\n"):
-        line = raw.rstrip()
-        if _PROMPT_LINE.match(line):
-            continue
-        lines.append(line)
-    while lines and not lines[0]:
-        lines.pop(0)
-    while lines and not lines[-1]:
-        lines.pop()
-    return "\n".join(lines) + ("\n" if lines else "")
-
-
-def parse_uptime(resource: str) -> float | None:
-    """Seconds from ``uptime: 1w2d3h4m5s`` in ``/system resource print``; None if absent."""
-    found = _UPTIME.search(resource)
-    if found is None:
-        return None
-    units = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
-    parts = re.findall(r"(\d+)([wdhms])", found.group(1))
-    return float(sum(int(n) * units[u] for n, u in parts)) if parts else None
-
-
-def major_version(version: str) -> int:
-    """6 for ``6.49.10``, 7 for ``7.16rc2``; 0 when unreadable."""
-    match = re.match(r"(\d+)", version)
-    return int(match.group(1)) if match else 0
-
-
-@dataclass(frozen=True)
-class SessionInfo:
-    """What a session learnt about the router when it opened."""
-
-    identity: str
-    version: str
-    uptime_s: float | None = None  # since the router booted, as /system resource prints it
 
 
 class _Driver(MikrotikRouterOsSSH):
@@ -144,19 +100,14 @@ class RouterSession:
         if transport is not None and transport.sock is not None:
             transport.sock.settimeout(_TRANSPORT_WAKE_S)  # 500 idle sessions: 10x fewer wake-ups
         resource = self.run("/system resource print")
-        version_match = _VERSION.search(resource)
+        version = version_of(resource)
         identity = self._identity_from_prompt()
         if identity is None:
-            found = _IDENTITY.search(self.run("/system identity print"))
-            identity = found.group(1) if found else ""
-        if version_match is None:
+            identity = identity_of(self.run("/system identity print"))
+        if version is None:
             self.close()
             raise DeviceError(dev.name, "no version in /system resource print")
-        self.info = SessionInfo(
-            identity=identity,
-            version=version_match.group(1),
-            uptime_s=parse_uptime(resource),
-        )
+        self.info = SessionInfo(identity, version, parse_uptime(resource))
         return self.info
 
     def _identity_from_prompt(self) -> str | None:
@@ -230,8 +181,9 @@ class RouterSession:
         v6 shows secrets by default and rejects ``show-sensitive``; v7 hides them unless
         asked. The result still has to pass the config model's validation.
         """
-        command = "/export show-sensitive" if major_version(self.version) >= 7 else "/export"
-        return self.run(command, timeout_s=self.device.settings.export_timeout_s)
+        return self.run(
+            export_command(self.version), timeout_s=self.device.settings.export_timeout_s
+        )
 
     def start_follow(self, command: str) -> None:
         """Type a never-ending command (``/log print follow-only``); see :meth:`read_wait`."""

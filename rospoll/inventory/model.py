@@ -38,6 +38,7 @@ class Settings:
     debounce_s: float = 2.0
     debounce_max_s: float = 15.0
     export_timeout_s: float = 120.0
+    export_transport: str = "exec"  # or "shell": netmiko's interactive session
     connect_timeout_s: float = 10.0
     keepalive_s: float = 30.0
     backup_dir: Path = Path("backups")

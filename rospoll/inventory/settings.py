@@ -129,6 +129,13 @@ def _security(value: Any, base: Path) -> str:
     return text
 
 
+def _transport(value: Any, base: Path) -> str:
+    text = _text(value, base).lower()
+    if text not in ("exec", "shell"):
+        raise ValueError(f"expected exec or shell, found {value!r}")
+    return text
+
+
 def split_server(value: str) -> tuple[str, int | None]:
     """``host``, ``host:port`` or ``[v6]:port`` to ``(host, port or None)``."""
     match = _SERVER.fullmatch(value)
@@ -185,6 +192,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("rospoll_debounce", "debounce_s", _duration),
     Setting("rospoll_debounce_max", "debounce_max_s", _duration),
     Setting("rospoll_export_timeout", "export_timeout_s", _positive_duration),
+    Setting("rospoll_export_transport", "export_transport", _transport),
     Setting("rospoll_connect_timeout", "connect_timeout_s", _positive_duration),
     Setting("rospoll_keepalive", "keepalive_s", _duration),
     Setting("rospoll_backup_dir", "backup_dir", _folder),

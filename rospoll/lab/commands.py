@@ -57,6 +57,7 @@ class Outcome:
     export: ExportRequest | None = None
     follow: FollowRequest | None = None
     quit: bool = False
+    failed: bool = False  # an error: later commands of the same line do not run
 
 
 def execute(device: Device, line: str, actor: Actor) -> Outcome:
@@ -64,9 +65,9 @@ def execute(device: Device, line: str, actor: Actor) -> Outcome:
     try:
         return _execute(device, line.strip(), actor)
     except CliError as exc:
-        return Outcome(str(exc))
+        return Outcome(str(exc), failed=True)
     except (CommandSyntaxError, re.error):
-        return Outcome(f"syntax error (line 1 column {len(line.rstrip()) + 1})")
+        return Outcome(f"syntax error (line 1 column {len(line.rstrip()) + 1})", failed=True)
 
 
 def _split_path_words(tokens: list[str]) -> list[str]:

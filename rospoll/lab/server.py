@@ -21,6 +21,7 @@ from rospoll.lab.commands import ExportRequest, FollowRequest, Outcome, execute
 from rospoll.lab.device import Actor, Device
 from rospoll.lab.logbook import LogEntry
 from rospoll.lab.render import FOOTERS, V7_SEPARATOR, log_line
+from rospoll.lab.state import split_commands
 
 T = TypeVar("T")
 
@@ -394,25 +395,34 @@ class Session(asyncssh.SSHServerSession[bytes]):
     # --- long-running commands ------------------------------------------------------------
 
     async def _run_exec(self, command: str) -> None:
-        outcome = execute(self.lab.device, command, self.actor)
-        if outcome.export is not None:
-            await self._run_export(outcome.export)
-        elif outcome.follow is not None:
-            await self._run_follow(outcome.follow)
-        elif not outcome.quit:
-            self._lines(outcome.text)
+        """Run the ``;``-separated commands of an exec request in turn, up to an error."""
+        for part in split_commands(command):
+            outcome = execute(self.lab.device, part, self.actor)
+            if outcome.export is not None:
+                if not await self._run_export(outcome.export):
+                    return
+            elif outcome.follow is not None:
+                await self._run_follow(outcome.follow)
+                return
+            elif outcome.quit:
+                return
+            else:
+                self._lines(outcome.text)
+                if outcome.failed:
+                    return
 
-    async def _run_export(self, request: ExportRequest) -> None:
+    async def _run_export(self, request: ExportRequest) -> bool:
+        """Send the export (slowly, cut, or failed, as the knobs say); False if it failed."""
         knobs = self.lab.knobs
         failure, knobs.fail_next_export = knobs.fail_next_export, None
         text = self.lab.device.export_text(
             path=request.path, terse=request.terse, show_sensitive=request.show_sensitive
         )
         if request.to_file or failure == "empty":
-            return
+            return True
         if failure == "error":
             self._lines(EXPORT_ERROR)
-            return
+            return False
         data = ("\r" if self._ros649 else "") + text.replace("\n", "\r\n")
         if failure is not None and failure.startswith("truncate"):
             fraction = float(failure.partition(":")[2] or "0.5")
@@ -421,7 +431,7 @@ class Session(asyncssh.SSHServerSession[bytes]):
             await asyncio.sleep(0.05)
             self.closed = True
             self.conn.close()
-            return
+            return False
         delay = knobs.export_delay_s
         if delay > 0:
             await asyncio.sleep(delay / 2)
@@ -432,6 +442,7 @@ class Session(asyncssh.SSHServerSession[bytes]):
             self._flush()
             if delay > 0:
                 await asyncio.sleep(delay / 2 / chunks)
+        return True
 
     def _separator(self) -> str:
         return V7_SEPARATOR if self.lab.device.log_style == "v7" else "=" * 60

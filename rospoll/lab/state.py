@@ -175,6 +175,32 @@ def split_tokens(line: str) -> list[str]:
     return tokens
 
 
+def split_commands(line: str) -> list[str]:
+    """Split a command line on ``;`` outside quotes, ``[ … ]`` and ``{ … }``: RouterOS runs
+    ``/system identity print; /system resource print`` as two commands."""
+    parts: list[str] = []
+    cur: list[str] = []
+    depth, in_quote, escaped = 0, False, False
+    for ch in line:
+        if escaped:
+            escaped = False
+        elif in_quote and ch == "\\":
+            escaped = True
+        elif ch == '"':
+            in_quote = not in_quote
+        elif not in_quote and ch in "[{":
+            depth += 1
+        elif not in_quote and ch in "]}":
+            depth = max(0, depth - 1)
+        elif not in_quote and depth == 0 and ch == ";":
+            parts.append("".join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    parts.append("".join(cur))
+    return [part.strip() for part in parts if part.strip()]
+
+
 def split_arg(token: str) -> tuple[str, str | None]:
     """``key=value`` → (key, decoded value); a bare word → (word, None)."""
     if "=" in token and not token.startswith(("[", '"')):

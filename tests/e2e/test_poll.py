@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 import rospoll.poll as poll_module
+from rospoll.device.exec_session import ExecSession, Running
+from rospoll.device.output import SessionInfo
 from rospoll.store import Journal
 from tests.e2e.conftest import Lab, ssh_change
 
@@ -21,8 +25,11 @@ def journal(lab: Lab) -> list:
     return Journal(lab.root / "reports" / "changes.jsonl").entries()
 
 
-def test_history_credits_alice_and_cleared_history_credits_unknown(make_lab, capsys) -> None:
-    lab = make_lab()
+@pytest.mark.parametrize("transport", ["exec", "shell"])
+def test_history_credits_alice_and_cleared_history_credits_unknown(
+    make_lab, capsys, transport: str
+) -> None:
+    lab = make_lab(rospoll_export_transport=transport)
     lab.router("lab1").set_logging(False)  # not logged, but /system history keeps it
     assert lab.rospoll("poll-once") == 0
     out = capsys.readouterr().out
@@ -100,7 +107,7 @@ def test_cut_and_error_exports_leave_the_backup_untouched(make_lab, capsys, monk
     assert lab.rospoll("poll-once") == 1
     out, err = capsys.readouterr()
     assert out == ""
-    assert "lab1: FAILED: export failed: '/export show-sensitive' did not finish" in err
+    assert "lab1: FAILED: export failed: session lost during '/export show-sensitive'" in err
     assert "lab2: FAILED: export rejected: CLI error text" in err
     assert {r: lab.backup(r) for r in ("lab1", "lab2")} == before
     assert lab.authors("lab1") == ["rospoll"] and lab.authors("lab2") == ["rospoll"]
@@ -170,3 +177,67 @@ def test_hostile_user_names_stay_inside_reports_users(make_lab, user: str) -> No
     )
     assert fsck.returncode == 0, fsck.stderr
     assert len(lab.authors("lab1")) == 2
+
+
+def test_workers_bound_the_exports_and_log_in_to_the_next_router_meanwhile(
+    make_lab, monkeypatch
+) -> None:
+    """2 workers, 5 routers: never more than 2 exports at once nor 2 sessions per worker,
+    and a worker logs in to its next router after starting an export, before reading it."""
+    lab = make_lab(versions=("7.16",) * 5, rospoll_poll_workers=2)
+    for router in lab.fleet.routers:
+        router.export_delay_s = 0.3
+    lock = threading.Lock()
+    events: list[tuple[int, str, str]] = []  # (thread, what, router)
+    now = {"exports": 0, "sessions": 0}
+    most = {"exports": 0, "sessions": 0}
+
+    def note(what: str, router: str, count: str = "", step: int = 0) -> None:
+        with lock:
+            events.append((threading.get_ident(), what, router))
+            if count:
+                now[count] += step
+                most[count] = max(most[count], now[count])
+
+    real_open, real_close = ExecSession.open, ExecSession.close
+    real_start, real_output = ExecSession.start_export, Running.output
+
+    def open_(self: ExecSession) -> SessionInfo:
+        note("login", self.device.name, "sessions", 1)
+        return real_open(self)
+
+    def close(self: ExecSession) -> None:
+        if self._client is not None:
+            note("close", self.device.name, "sessions", -1)
+        real_close(self)
+
+    def start_export(self: ExecSession, **kwargs: bool) -> Running:
+        note("export", self.device.name, "exports", 1)
+        return real_start(self, **kwargs)
+
+    def output(self: Running) -> str:
+        try:
+            return real_output(self)
+        finally:
+            if self.marker is not None:  # the export (and history) of a fetch
+                note("read", self._session.device.name, "exports", -1)
+
+    monkeypatch.setattr(ExecSession, "open", open_)
+    monkeypatch.setattr(ExecSession, "close", close)
+    monkeypatch.setattr(ExecSession, "start_export", start_export)
+    monkeypatch.setattr(Running, "output", output)
+
+    assert lab.rospoll("poll-once") == 0
+    assert most["exports"] <= 2 and most["sessions"] <= 4  # at most 2 per worker
+    assert now == {"exports": 0, "sessions": 0}  # every session closed
+    assert sorted(r for _, what, r in events if what == "login") == [f"lab{n}" for n in range(1, 6)]
+    by_thread: dict[int, list[tuple[str, str]]] = {}
+    for thread, what, router in events:
+        by_thread.setdefault(thread, []).append((what, router))
+    assert len(by_thread) == 2
+    for mine in by_thread.values():
+        routers = [router for what, router in mine if what == "export"]
+        for current, following in itertools.pairwise(routers):
+            start, read = mine.index(("export", current)), mine.index(("read", current))
+            assert ("login", following) in mine[start:read]  # logged in while it exported
+    assert all(lab.authors(f"lab{n}") == ["rospoll"] for n in range(1, 6))

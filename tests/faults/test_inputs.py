@@ -29,8 +29,9 @@ import rospoll.poll as poll_module
 from rospoll.attribution.logline import ChangeEvent, parse_log_line
 from rospoll.attribution.stream import LineAssembler
 from rospoll.device.follower import Burst, Follower
+from rospoll.device.output import SessionInfo
 from rospoll.device.poller import Fetched
-from rospoll.device.session import RouterSession, SessionInfo
+from rospoll.device.session import RouterSession
 from rospoll.errors import ConnectError
 from rospoll.inventory import load_inventory
 from rospoll.lab import LabFleet, LabRouter

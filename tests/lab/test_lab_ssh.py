@@ -97,6 +97,18 @@ def test_exec_channel_prints_without_banner_or_prompt(lab_router):
     assert exec_command(router, "/system identity print") == "  name: r1\r\n"
 
 
+def test_exec_runs_semicolon_separated_commands_in_turn_up_to_an_error(lab_router):
+    router = lab_router(version="7.16")
+    out = exec_command(router, '/system identity print; :put "a;b"; /system resource print')
+    assert out.startswith("  name: r1\r\na;b\r\n") and "version: 7.16" in out
+    stopped = exec_command(router, "/system identity print; /nonsense print; :put after")
+    assert stopped.startswith("  name: r1\r\nbad command name nonsense")
+    assert "after" not in stopped
+    router.fail_next_export("error")
+    failed = exec_command(router, '/export; :put "end"')
+    assert "failure:" in failed and "end" not in failed
+
+
 def test_history_detail_shows_alice_change_with_redo_and_undo(lab_router, netmiko_session):
     router = lab_router(version="7.16")
     alice = netmiko_session(router, user="alice")

@@ -145,6 +145,12 @@ CASES = [
         "variable rospoll_mail_security: expected one of starttls, ssl, none",
     ),
     (
+        "bad-transport",
+        "all:\n  vars:\n    rospoll_export_transport: telnet\n",
+        3,
+        "variable rospoll_export_transport: expected exec or shell",
+    ),
+    (
         "bad-address",
         "all:\n  vars:\n    rospoll_mail_to: noc, a@b.c\n",
         3,
