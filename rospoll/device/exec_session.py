@@ -18,12 +18,12 @@ import logging
 import secrets
 import socket
 import time
-from types import TracebackType
 
 import paramiko
 
 from rospoll.device.hostkeys import KnownHosts, PinningClient
 from rospoll.device.output import (
+    Session,
     SessionInfo,
     clean_output,
     export_command,
@@ -41,14 +41,12 @@ HISTORY_COMMAND = "/system history print detail"
 _DROP_SETTLE_S = 0.5  # how long a channel closed without EOF waits to tell a dropped transport
 
 
-class ExecSession:
+class ExecSession(Session):
     """Runs RouterOS commands on exec channels of one SSH connection; see the module doc."""
 
     def __init__(self, device: Device, *, known_hosts: KnownHosts) -> None:
-        self.device = device
-        self.known_hosts = known_hosts
+        super().__init__(device, known_hosts=known_hosts)
         self._client: paramiko.SSHClient | None = None
-        self.info: SessionInfo | None = None
 
     def open(self) -> SessionInfo:
         """Connect, log in, read version, uptime and identity.
@@ -72,26 +70,9 @@ class ExecSession:
                 auth_timeout=timeout,
                 banner_timeout=timeout,
             )
-        except paramiko.AuthenticationException as exc:
-            client.close()
-            raise AuthError(dev.name, f"login refused for user {dev.user!r}") from exc
-        except socket.gaierror as exc:
-            client.close()
-            raise ConnectError(dev.name, f"host name {dev.host!r} not resolvable") from exc
-        except TimeoutError as exc:
-            client.close()
-            raise ConnectError(
-                dev.name, f"cannot connect to {dev.host}:{dev.port}: timed out"
-            ) from exc
-        except ConnectionRefusedError as exc:
-            client.close()
-            raise ConnectError(
-                dev.name,
-                f"cannot connect to {dev.host}:{dev.port} (refused, filtered or unreachable)",
-            ) from exc
         except (OSError, EOFError, paramiko.SSHException, ValueError) as exc:
             client.close()
-            raise ConnectError(dev.name, f"cannot connect to {dev.host}:{dev.port}: {exc}") from exc
+            raise _login_error(dev, exc) from exc
         transport = client.get_transport()
         if transport is not None and dev.settings.keepalive_s > 0:
             transport.set_keepalive(int(dev.settings.keepalive_s))
@@ -109,14 +90,6 @@ class ExecSession:
             raise
         self.info = SessionInfo(identity, version, parse_uptime(facts))
         return self.info
-
-    @property
-    def identity(self) -> str:
-        return self.info.identity if self.info else ""
-
-    @property
-    def version(self) -> str:
-        return self.info.version if self.info else ""
 
     def run(self, command: str, *, timeout_s: float = 30.0) -> str:
         """Run one command on a new exec channel; its cleaned output (see :class:`Running`)."""
@@ -173,18 +146,6 @@ class ExecSession:
                 client.close()
             except Exception:  # closing must not hide the error that led here
                 log.debug("%s: error while closing", self.device.name, exc_info=True)
-
-    def __enter__(self) -> ExecSession:
-        self.open()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class Running:
@@ -251,6 +212,22 @@ class Running:
             raise ConnectError(name, f"session lost during {command}")
         parts.append(decoder.decode(b"", final=True))
         return clean_output("".join(parts))
+
+
+def _login_error(dev: Device, exc: BaseException) -> DeviceError:
+    """The one-line reason a connection or login failed, naming the router."""
+    where = f"{dev.host}:{dev.port}"
+    if isinstance(exc, paramiko.AuthenticationException):
+        return AuthError(dev.name, f"login refused for user {dev.user!r}")
+    if isinstance(exc, socket.gaierror):
+        return ConnectError(dev.name, f"host name {dev.host!r} not resolvable")
+    if isinstance(exc, TimeoutError):
+        return ConnectError(dev.name, f"cannot connect to {where}: timed out")
+    if isinstance(exc, ConnectionRefusedError):
+        return ConnectError(
+            dev.name, f"cannot connect to {where} (refused, filtered or unreachable)"
+        )
+    return ConnectError(dev.name, f"cannot connect to {where}: {exc}")
 
 
 def _named(command: str) -> str:

@@ -1,9 +1,18 @@
-"""What RouterOS prints, read the same way whatever the transport (shell or exec channel)."""
+"""What RouterOS prints and what a session learns from it, whatever the transport (shell or
+exec channel)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from rospoll.device.hostkeys import KnownHosts
+    from rospoll.inventory import Device
 
 _PROMPT_LINE = re.compile(r"^\[[^\]\r\n]*@[^\]\r\n]*\]")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[@-Z\\-_]")
@@ -19,6 +28,42 @@ class SessionInfo:
     identity: str
     version: str
     uptime_s: float | None = None  # since the router booted, as /system resource prints it
+
+
+class Session:
+    """What both session kinds share: the router, the pins, what ``open()`` learnt, and
+    ``with``, which opens and always closes."""
+
+    def __init__(self, device: Device, *, known_hosts: KnownHosts) -> None:
+        self.device = device
+        self.known_hosts = known_hosts
+        self.info: SessionInfo | None = None
+
+    def open(self) -> SessionInfo:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    @property
+    def identity(self) -> str:
+        return self.info.identity if self.info else ""
+
+    @property
+    def version(self) -> str:
+        return self.info.version if self.info else ""
+
+    def __enter__(self) -> Self:
+        self.open()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 def clean_output(text: str) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import codecs
 import logging
-from types import TracebackType
 from typing import Any
 
 import paramiko
@@ -26,6 +25,7 @@ from netmiko.mikrotik.mikrotik_ssh import MikrotikRouterOsSSH
 
 from rospoll.device.hostkeys import KnownHosts, PinningClient
 from rospoll.device.output import (
+    Session,
     SessionInfo,
     clean_output,
     export_command,
@@ -60,15 +60,13 @@ class _Driver(MikrotikRouterOsSSH):
         return PinningClient(self._rospoll_known, self._rospoll_device, self.host, self.port)
 
 
-class RouterSession:
+class RouterSession(Session):
     """An interactive SSH session to one router; open on construction's ``open()``."""
 
     def __init__(self, device: Device, *, known_hosts: KnownHosts) -> None:
-        self.device = device
-        self.known_hosts = known_hosts
+        super().__init__(device, known_hosts=known_hosts)
         self._conn: Any = None
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self.info: SessionInfo | None = None
 
     # lifecycle -----------------------------------------------------------------
     def open(self) -> SessionInfo:
@@ -135,26 +133,7 @@ class RouterSession:
             if channel is not None and hasattr(channel, "remote_conn"):
                 channel.remote_conn = None  # its next read raises ReadException
 
-    def __enter__(self) -> RouterSession:
-        self.open()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     # commands ------------------------------------------------------------------
-    @property
-    def identity(self) -> str:
-        return self.info.identity if self.info else ""
-
-    @property
-    def version(self) -> str:
-        return self.info.version if self.info else ""
 
     def run(self, command: str, *, timeout_s: float = 30.0) -> str:
         """Run one command and return its cleaned output.
