@@ -74,7 +74,7 @@ def poll_device(
     """
 
     def fetched() -> Fetched:
-        return fetch(device, known_hosts, opener=opener)
+        return fetch(device, known_hosts, session=opener(device) if opener else None)
 
     result = _attempt(device, fetched, recorder, events, None)
     if isinstance(result, _Retry):
@@ -104,19 +104,28 @@ def poll_all(
     jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
     fetched: queue.SimpleQueue[tuple[_Job, Future[Fetched]] | None] = queue.SimpleQueue()
     recorded: queue.SimpleQueue[_Recorded] = queue.SimpleQueue()
+    # daemon threads never keep a Ctrl-C'd process alive; they are joined below otherwise
     fetchers = [
-        threading.Thread(target=_fetch_jobs, args=(jobs, fetched, known_hosts))
-        for _ in range(max(1, min(workers, len(todo))))
+        threading.Thread(
+            target=_fetch_jobs,
+            args=(jobs, fetched, known_hosts),
+            name=f"rospoll-fetch-{n}",
+            daemon=True,
+        )
+        for n in range(max(1, min(workers, len(todo))))
     ]
     recorders = [
-        threading.Thread(target=_record_jobs, args=(fetched, recorded, recorder))
-        for _ in range(min(RECORDERS, len(todo)))
+        threading.Thread(
+            target=_record_jobs,
+            args=(fetched, recorded, recorder),
+            name=f"rospoll-record-{n}",
+            daemon=True,
+        )
+        for n in range(min(RECORDERS, len(todo)))
     ]
     for index, device in enumerate(todo):
         jobs.put(_Job(index, device, None))
-    for n, thread in enumerate(fetchers + recorders):
-        thread.name = f"rospoll-{'fetch' if thread in fetchers else 'record'}-{n}"
-        thread.daemon = True  # never keeps a Ctrl-C'd process alive; joined below otherwise
+    for thread in fetchers + recorders:
         thread.start()
     outcomes: dict[int, Outcome[Recorded]] = {}
     try:
@@ -211,17 +220,12 @@ def _fetch_jobs(
         (job, session), held = held, None
         result: Future[Fetched] = Future()
         try:
-            opener = partial(_opened, session)
             result.set_result(
-                fetch(job.device, known_hosts, opener=opener, meanwhile=log_in_to_next)
+                fetch(job.device, known_hosts, session=session, meanwhile=log_in_to_next)
             )
         except BaseException as exc:  # a recording thread tells it (or passes it on)
             result.set_exception(exc)
         fetched.put((job, result))
-
-
-def _opened(session: ExportSession, _device: Device) -> ExportSession:
-    return session
 
 
 def _failed(exc: BaseException) -> Future[Fetched]:

@@ -20,7 +20,7 @@ import time
 import weakref
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 import schedule
 
@@ -28,6 +28,7 @@ from rospoll import app, reporting
 from rospoll.attribution.logging_rule import logs_changes_to_memory
 from rospoll.attribution.logline import ChangeEvent
 from rospoll.device.follower import Burst, Follower, FollowState
+from rospoll.device.output import Session
 from rospoll.device.poller import ExportSession, export_session
 from rospoll.device.session import RouterSession
 from rospoll.errors import ConnectError, RospollError
@@ -38,6 +39,7 @@ from rospoll.store import JournalEntry, atomic_write, safe_name
 from rospoll.store.atomic import make_private_dir
 
 log = logging.getLogger(__name__)
+_S = TypeVar("_S", bound=Session)
 
 STATUS_EVERY_S = 2.0
 LOGGING_SECTION = "/system logging"
@@ -102,7 +104,7 @@ class Watcher:
         self.recorder = app.recorder(inventory, self.notifier)
         self.pool = WorkerPool(max(1, inventory.settings.poll_workers), "export")
         self.followers: dict[str, Follower] = {}
-        self._sessions: weakref.WeakSet[ExportSession] = weakref.WeakSet()
+        self._sessions: weakref.WeakSet[Session] = weakref.WeakSet()
         self._sessions_lock = threading.Lock()
         self._warm: dict[str, tuple[ExportSession, float]] = {}  # guarded by _sessions_lock
         self._device_locks = {d.name: threading.Lock() for d in inventory.devices}
@@ -113,15 +115,13 @@ class Watcher:
     # sessions ------------------------------------------------------------------
     def open_session(self, device: Device) -> RouterSession:
         """A follower's interactive session, which :meth:`close_sessions` can cut."""
-        session = RouterSession(device, known_hosts=self.known_hosts)
-        with self._sessions_lock:
-            self._sessions.add(session)
-        session.open()
-        return session
+        return self._opened(RouterSession(device, known_hosts=self.known_hosts))
 
     def _open_export_session(self, device: Device) -> ExportSession:
         """An export's session, which :meth:`close_sessions` can cut."""
-        session = export_session(device, self.known_hosts)
+        return self._opened(export_session(device, self.known_hosts))
+
+    def _opened(self, session: _S) -> _S:
         with self._sessions_lock:
             self._sessions.add(session)
         session.open()

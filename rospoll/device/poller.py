@@ -45,12 +45,11 @@ def fetch(
     device: Device,
     known_hosts: KnownHosts,
     *,
-    opener: Callable[[Device], ExportSession] | None = None,
+    session: ExportSession | None = None,
     meanwhile: Callable[[], object] | None = None,
 ) -> Fetched:
-    """Open a session, read the export and ``/system history``, always close it.
-
-    ``opener`` returns an open session (the watcher's, so it can cut them on shutdown).
+    """Read the export and ``/system history`` on ``session`` (an open one), or on a new
+    session; always close it.
     ``meanwhile`` is called once the export is started, before its output is read (the
     router works, paramiko buffers); it must not raise.
 
@@ -58,11 +57,9 @@ def fetch(
     opened (connection, login, host key), and :class:`~rospoll.errors.ExportError` when
     it breaks or times out afterwards (worth one retry). The export is not validated here.
     """
-    if opener is None:
+    if session is None:
         session = export_session(device, known_hosts)
         session.open()
-    else:
-        session = opener(device)
     try:
         if isinstance(session, ExecSession):
             running = session.start_export(then_history=True)
