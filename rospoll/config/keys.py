@@ -147,12 +147,6 @@ def entry(
     return command, selector, args, _content_key(command, selector, args), None
 
 
-def identify(path: str, raw: list[tuple[str, str | None, dict[str, str]]]) -> tuple[Item, ...]:
-    """Build the section's Items from ``(command, selector, args)`` triples, keyed."""
-    spec = key_spec(path)
-    return identify_entries(path, [entry(spec, *triple) for triple in raw])
-
-
 def identify_entries(
     path: str, entries: list[Entry], positions: Iterable[int] | None = None
 ) -> tuple[Item, ...]:
