@@ -24,12 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rospoll import app  # noqa: E402
+from rospoll import files as atomic_module  # noqa: E402
 from rospoll import poll as poll_module  # noqa: E402
 from rospoll import recorder as recorder_module  # noqa: E402
 from rospoll.device import exec_session as exec_module  # noqa: E402
 from rospoll.device import hostkeys as hostkeys_module  # noqa: E402
 from rospoll.inventory import load_inventory  # noqa: E402
-from rospoll.store import atomic as atomic_module  # noqa: E402
 from rospoll.store import backups as backups_module  # noqa: E402
 from rospoll.store import marks as marks_module  # noqa: E402
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from rospoll.config.model import ExportMeta
 from rospoll.errors import DeviceError, StoreError
-from rospoll.store.atomic import atomic_write, make_private_dir
+from rospoll.files import atomic_write, make_private_dir
 from rospoll.store.names import safe_name
 
 _FIELDS = (("serial", "serial number"), ("software_id", "software id"), ("system_id", "system id"))

@@ -32,11 +32,11 @@ from rospoll.device.output import Session
 from rospoll.device.poller import ExportSession, export_session
 from rospoll.device.session import RouterSession
 from rospoll.errors import ConnectError, RospollError
+from rospoll.files import make_private_dir
 from rospoll.inventory import Device, Inventory
 from rospoll.poll import poll_device
 from rospoll.recorder import Recorded
 from rospoll.store import JournalEntry, atomic_write, safe_name
-from rospoll.store.atomic import make_private_dir
 
 log = logging.getLogger(__name__)
 _S = TypeVar("_S", bound=Session)

@@ -18,7 +18,7 @@ from typing import Any
 import paramiko
 
 from rospoll.errors import HostKeyChangedError
-from rospoll.store.atomic import atomic_write, make_private_dir
+from rospoll.files import atomic_write, make_private_dir
 
 
 def host_id(host: str, port: int) -> str:

@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from rospoll.errors import NotifyError
-from rospoll.notify.atomic import remove_stale_temporaries, write_atomic
+from rospoll.errors import NotifyError, StoreError
+from rospoll.files import atomic_write, remove_stale_temporaries
 from rospoll.notify.message import compose_message
 from rospoll.notify.outbox import Outbox
 from rospoll.notify.render import render_email
@@ -57,8 +57,8 @@ class Digest:
             / f"{int(now * 1e9):020d}-{report.id}.json"
         )
         try:
-            write_atomic(path, report.to_json().encode())
-        except OSError as exc:
+            atomic_write(path, report.to_json().encode(), parents=True)
+        except (OSError, StoreError) as exc:
             raise NotifyError(f"cannot queue change {report.id} for the digest: {exc}") from exc
         return path
 

@@ -12,7 +12,7 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
-from rospoll.notify.atomic import TMP_SUFFIX
+from rospoll.files import TMP_SUFFIX
 from rospoll.notify.delivery import DeliveryThread
 from rospoll.notify.digest import Digest
 from rospoll.notify.mail import MailSettings

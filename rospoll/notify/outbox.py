@@ -34,8 +34,8 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
-from rospoll.errors import NotifyError
-from rospoll.notify.atomic import remove_stale_temporaries, write_atomic
+from rospoll.errors import NotifyError, StoreError
+from rospoll.files import atomic_write, remove_stale_temporaries
 from rospoll.notify.mail import MailRejectedError
 from rospoll.notify.message import POLICY
 
@@ -89,9 +89,9 @@ class Outbox:
         eml = self.folder / f"{message_id}.eml"
         try:
             data = message.as_bytes(policy=POLICY)
-            write_atomic(eml.with_suffix(".json"), _state_bytes(0, 0.0, ""))
-            write_atomic(eml, data)
-        except (OSError, ValueError, UnicodeError) as exc:
+            atomic_write(eml.with_suffix(".json"), _state_bytes(0, 0.0, ""), parents=True)
+            atomic_write(eml, data, parents=True)
+        except (OSError, StoreError, ValueError, UnicodeError) as exc:
             raise NotifyError(f"cannot write to the outbox {self.folder}: {exc}") from exc
         self.wake.set()
         return eml
@@ -174,7 +174,7 @@ class Outbox:
     def _load(self, eml: Path) -> EmailMessage:
         try:
             data = eml.read_bytes()
-        except OSError as exc:
+        except (OSError, StoreError) as exc:
             raise NotifyError(f"cannot read outbox message {eml}: {exc}") from exc
         message = BytesParser(policy=POLICY, _class=EmailMessage).parsebytes(data)
         assert isinstance(message, EmailMessage)
@@ -194,14 +194,18 @@ class Outbox:
             error,
         )
         try:
-            write_atomic(item.path.with_suffix(".json"), _state_bytes(attempts, next_try, error))
-        except OSError as exc:  # the message stays due; it will simply be tried again
+            atomic_write(
+                item.path.with_suffix(".json"),
+                _state_bytes(attempts, next_try, error),
+                parents=True,
+            )
+        except (OSError, StoreError) as exc:  # the message stays due; it will simply be tried again
             log.error("cannot record retry state of %s: %s", item.id, exc)
 
     def _remove(self, item: Pending) -> None:
         try:
             item.path.unlink()
-        except OSError as exc:  # it was sent; if it stays, it would be sent again
+        except (OSError, StoreError) as exc:  # it was sent; if it stays, it would be sent again
             log.error("mail %s was sent but could not be removed from the outbox: %s", item.id, exc)
         with contextlib.suppress(OSError):
             item.path.with_suffix(".json").unlink()
@@ -211,9 +215,9 @@ class Outbox:
         try:
             self.failed_folder.mkdir(parents=True, exist_ok=True)
             state = _state_bytes(item.attempts + 1, 0.0, error)
-            write_atomic(self.failed_folder / f"{item.id}.json", state)
+            atomic_write(self.failed_folder / f"{item.id}.json", state, parents=True)
             item.path.replace(self.failed_folder / item.path.name)
-        except OSError as exc:
+        except (OSError, StoreError) as exc:
             log.error("cannot move %s to %s: %s", item.id, self.failed_folder, exc)
             return
         with contextlib.suppress(OSError):

@@ -32,7 +32,7 @@ from typing import Any
 from markupsafe import Markup
 
 from rospoll.errors import StoreError
-from rospoll.notify.atomic import write_atomic
+from rospoll.files import atomic_write
 from rospoll.notify.render import change_view, render_template
 from rospoll.notify.report import ChangeReport
 
@@ -99,8 +99,11 @@ class ReportSite:
         """
         with self._lock:
             try:
-                write_atomic(
-                    self.changes / f"{report.id}.json", report.to_json().encode(), mode=PAGE_MODE
+                atomic_write(
+                    self.changes / f"{report.id}.json",
+                    report.to_json().encode(),
+                    mode=PAGE_MODE,
+                    parents=True,
                 )
                 page = self._write_change_page(report)
                 summaries = [s for s in self._load_summaries() if s["id"] != report.id]
@@ -142,15 +145,16 @@ class ReportSite:
         view = change_view(report)
         html = render_template("change.html.j2", {"c": view, "csp": CSP_PAGE})
         page = self.changes / f"{report.id}.html"
-        write_atomic(page, html.encode(), mode=PAGE_MODE)
+        atomic_write(page, html.encode(), mode=PAGE_MODE, parents=True)
         return page
 
     def _write_lists(self, summaries: list[dict[str, Any]], routers: set[str] | None) -> None:
         summaries.sort(key=lambda s: (s["time"], s["id"]), reverse=True)
-        write_atomic(
+        atomic_write(
             self.changes / ".summaries.json",
             json.dumps(summaries, ensure_ascii=True).encode(),
             mode=PAGE_MODE,
+            parents=True,
         )
         all_routers = sorted({s["router_name"] for s in summaries})
         links = [{"name": s, "page": f"routers/{router_slug(s)}.html"} for s in all_routers]
@@ -196,7 +200,9 @@ class ReportSite:
             "script": Markup(FILTER_SCRIPT) if with_filter else "",  # noqa: S704 - our constant
             "csp": CSP_INDEX if with_filter else CSP_PAGE,
         }
-        write_atomic(path, render_template("index.html.j2", context).encode(), mode=PAGE_MODE)
+        atomic_write(
+            path, render_template("index.html.j2", context).encode(), mode=PAGE_MODE, parents=True
+        )
 
     def _load_summaries(self) -> list[dict[str, Any]]:
         try:

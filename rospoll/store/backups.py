@@ -45,7 +45,7 @@ from dulwich.refs import HEADREF, Ref
 from dulwich.repo import Repo
 
 from rospoll.errors import StoreError
-from rospoll.store.atomic import atomic_write, make_private_dir
+from rospoll.files import atomic_write, make_private_dir
 from rospoll.store.names import ident_name, safe_name
 
 log = logging.getLogger(__name__)

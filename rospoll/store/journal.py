@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from rospoll.errors import StoreError
-from rospoll.store.atomic import append_durably, make_private_dir
+from rospoll.files import append_durably, make_private_dir
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from types import TracebackType
 import filelock
 
 from rospoll.errors import StoreError
-from rospoll.store.atomic import make_private_dir
+from rospoll.files import make_private_dir
 
 LOCK_FILE_NAME = ".rospoll.lock"
 

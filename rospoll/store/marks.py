@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rospoll.attribution.history import HistoryEntry
-from rospoll.store.atomic import atomic_write, make_private_dir
+from rospoll.files import atomic_write, make_private_dir
 from rospoll.store.names import safe_name
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rospoll.errors import StoreError
-from rospoll.store.atomic import append_durably, make_private_dir
+from rospoll.files import append_durably, make_private_dir
 from rospoll.store.journal import JournalEntry, format_time
 from rospoll.store.names import safe_name
 

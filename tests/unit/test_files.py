@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from rospoll.errors import StoreError
+from rospoll.files import make_private_dir
 from rospoll.store import atomic_write
-from rospoll.store.atomic import make_private_dir
 
 POSIX_MODES = pytest.mark.skipif(sys.platform == "win32", reason="no POSIX file modes")
 
