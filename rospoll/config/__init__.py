@@ -7,8 +7,10 @@
 
 from rospoll.config.changes import ArgChange, ChangeSet, ItemChange, SectionChange
 from rospoll.config.diff import diff_exports
+from rospoll.config.item import Item
 from rospoll.config.keys import NATURAL_KEYS, ORDERED_SECTIONS
-from rospoll.config.model import Export, ExportMeta, Item, Section
+from rospoll.config.meta import ExportMeta
+from rospoll.config.model import Export, Section
 from rospoll.config.normalise import TRANSIENT_COMMENTS, Normalised, normalise_export
 from rospoll.config.parse import parse_export, split_line
 from rospoll.config.render import render_export, render_html, unified_diff

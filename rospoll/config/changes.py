@@ -1,4 +1,7 @@
-"""What changed between two exports: per section, items added, removed, changed, moved."""
+"""What changed between two exports: per section, items added, removed, changed, moved.
+
+Each change also says itself in one sentence (``sentence``), secrets masked unless asked.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +9,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rospoll.config.item import Item
 from rospoll.config.keys import label
-from rospoll.config.model import ExportMeta, Item
-from rospoll.config.secrets import MASK, is_sensitive
+from rospoll.config.meta import ExportMeta
+from rospoll.config.secrets import MASK, is_sensitive, sensitive_keys
+from rospoll.config.syntax import quote_value
 
 ADDED, REMOVED, CHANGED, MOVED, HIDDEN = "added", "removed", "changed", "moved", "hidden"
+_SHORT = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,15 +150,7 @@ class ChangeSet:
 
     def sentences(self, show_secrets: bool = False) -> list[str]:
         """One human sentence per change (secrets masked unless ``show_secrets``)."""
-        from rospoll.config.render import render_sentences
-
         return render_sentences(self, show_secrets=show_secrets)
-
-    def revert_snippet(self, show_secrets: bool = False) -> str:
-        """RouterOS commands that take NEW back to OLD."""
-        from rospoll.config.render import render_revert
-
-        return render_revert(self, show_secrets=show_secrets)
 
     def to_dict(self, show_secrets: bool = False) -> dict[str, Any]:
         """The JSON document of ``rospoll diff --format json`` (docs/DIFF_JSON.md)."""
@@ -179,3 +177,47 @@ def _meta_dict(meta: ExportMeta) -> dict[str, Any]:
         "software_id": meta.software_id,
         "system_id": meta.system_id,
     }
+
+
+def _short(value: str | None, secret: bool) -> str:
+    if value is None:
+        return "(default)"
+    if secret:
+        return MASK
+    text = quote_value(value)
+    return text if len(text) <= _SHORT else text[: _SHORT - 1] + "…"
+
+
+def _arg_phrase(change: ArgChange, show_secrets: bool) -> str:
+    secret = change.is_secret and not show_secrets
+    if change.hidden:
+        return f"{change.name} hidden by export"
+    if secret:
+        return f"{change.name} {change.kind}"
+    return f"{change.name} {_short(change.old, False)} -> {_short(change.new, False)}"
+
+
+def _args_phrase(args: Mapping[str, str] | None, show_secrets: bool) -> str:
+    if not args:
+        return ""
+    mask = frozenset() if show_secrets else sensitive_keys(args)
+    words = [k if k.startswith("!") else f"{k}={_short(v, k in mask)}" for k, v in args.items()]
+    return ": " + " ".join(words)
+
+
+def sentence(change: ItemChange, show_secrets: bool = False) -> str:
+    """One sentence: "/ip firewall filter: rule 'drop invalid' changed: disabled no -> yes"."""
+    head = f"{change.section}: {change.label}"
+    if change.kind == "changed":
+        phrases = [_arg_phrase(a, show_secrets) for a in change.args] or ["command changed"]
+        return f"{head} changed: " + ", ".join(phrases)
+    if change.kind == "moved":
+        assert change.old is not None and change.new is not None
+        return f"{head} moved from position {change.old.position + 1} to {change.new.position + 1}"
+    args = change.new_args if change.kind == "added" else change.old_args
+    return f"{head} {change.kind}{_args_phrase(args, show_secrets)}"
+
+
+def render_sentences(changes: ChangeSet, *, show_secrets: bool = False) -> list[str]:
+    """One sentence per ItemChange, in section order."""
+    return [sentence(c, show_secrets) for c in changes.items()]

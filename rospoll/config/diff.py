@@ -26,9 +26,10 @@ from rospoll.config.changes import (
     ItemChange,
     SectionChange,
 )
+from rospoll.config.item import Item
 from rospoll.config.keys import is_ordered
 from rospoll.config.linediff import compare_lines
-from rospoll.config.model import Export, Item, Section
+from rospoll.config.model import Export, Section
 from rospoll.config.order import pair_by_position, unmoved
 from rospoll.config.secrets import is_sensitive
 

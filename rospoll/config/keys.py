@@ -24,7 +24,7 @@ from itertools import compress, count, repeat
 from operator import is_, itemgetter
 from typing import Any
 
-from rospoll.config.model import Item
+from rospoll.config.item import Item
 from rospoll.config.syntax import BARE, quote_value, render_arguments
 
 # (section pattern, alternatives); each alternative is a comma-separated argument list.

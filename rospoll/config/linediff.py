@@ -22,9 +22,9 @@ from itertools import chain, compress, count
 from operator import not_
 
 from rospoll.config.changes import MOVED, ItemChange
+from rospoll.config.item import Item
 from rospoll.config.keys import Entry, identify_entries, key_spec
 from rospoll.config.lines import SectionLines
-from rospoll.config.model import Item
 from rospoll.config.order import pair_by_position, unmoved
 
 Compared = tuple[list[Item], list[Item], list[tuple[Item, Item]], list[ItemChange]]

@@ -14,8 +14,8 @@ from operator import is_
 from weakref import ref
 
 from rospoll.config._gc import paused_gc
+from rospoll.config.item import Item
 from rospoll.config.keys import Entry, entry, identify_entries, key_spec
-from rospoll.config.model import Item
 from rospoll.config.syntax import parse_command
 
 # A subset of what ``parse_command`` accepts: ``add`` and ``name=value`` arguments only,

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from rospoll.config.model import ExportMeta
+from rospoll.config.meta import ExportMeta
 
 # Status annotations RouterOS prints inside exports that change without a config change
 # (routeros.md §2.5); regular expressions matched against the text after "#".

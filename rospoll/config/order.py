@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Sequence
 
-from rospoll.config.model import Item
+from rospoll.config.item import Item
 
 
 def unmoved(old_positions: Sequence[int]) -> set[int]:

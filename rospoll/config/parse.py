@@ -13,7 +13,8 @@ from operator import itemgetter
 from rospoll.config._gc import paused_gc
 from rospoll.config.keys import Entry, entry, identify_entries, key_spec
 from rospoll.config.lines import SectionLines
-from rospoll.config.model import Export, ExportMeta, Section
+from rospoll.config.meta import ExportMeta
+from rospoll.config.model import Export, Section
 from rospoll.config.normalise import Normalised
 from rospoll.config.syntax import COMMANDS, parse_command
 from rospoll.config.validate import validate_export

@@ -1,22 +1,32 @@
-"""Text forms of the model: export text, sentences, revert snippet, unified diff, HTML.
+"""Text forms of the model: export text, revert snippet, unified diff, HTML.
 
-Every output masks secret values unless the caller passes ``show_secrets=True``.
+Every output masks secret values unless the caller passes ``show_secrets=True``. The
+sentences (``sentence``, ``render_sentences``) live with the changes they describe, in
+``rospoll.config.changes``, and are re-exported here.
 """
 
 from __future__ import annotations
 
 import difflib
 import html
-from collections.abc import Mapping
 
-from rospoll.config.changes import ArgChange, ChangeSet, ItemChange
+from rospoll.config.changes import ChangeSet, ItemChange, render_sentences, sentence
+from rospoll.config.item import Item
 from rospoll.config.keys import find_expression, is_ordered
-from rospoll.config.model import Export, Item
+from rospoll.config.model import Export
 from rospoll.config.normalise import normalise_export
 from rospoll.config.secrets import MASK, mask_line, sensitive_keys
-from rospoll.config.syntax import quote_value, render_arguments
+from rospoll.config.syntax import render_arguments
 
-_SHORT = 60
+__all__ = [
+    "render_command",
+    "render_export",
+    "render_html",
+    "render_revert",
+    "render_sentences",
+    "sentence",
+    "unified_diff",
+]
 
 
 def render_command(item: Item, *, show_secrets: bool = True) -> str:
@@ -37,50 +47,6 @@ def render_export(export: Export, *, show_secrets: bool = True) -> str:
         lines.append(section.path)
         lines.extend(render_command(item, show_secrets=show_secrets) for item in section.items)
     return "\n".join(lines) + "\n"
-
-
-def _short(value: str | None, secret: bool) -> str:
-    if value is None:
-        return "(default)"
-    if secret:
-        return MASK
-    text = quote_value(value)
-    return text if len(text) <= _SHORT else text[: _SHORT - 1] + "…"
-
-
-def _arg_phrase(change: ArgChange, show_secrets: bool) -> str:
-    secret = change.is_secret and not show_secrets
-    if change.hidden:
-        return f"{change.name} hidden by export"
-    if secret:
-        return f"{change.name} {change.kind}"
-    return f"{change.name} {_short(change.old, False)} -> {_short(change.new, False)}"
-
-
-def _args_phrase(args: Mapping[str, str] | None, show_secrets: bool) -> str:
-    if not args:
-        return ""
-    mask = frozenset() if show_secrets else sensitive_keys(args)
-    words = [k if k.startswith("!") else f"{k}={_short(v, k in mask)}" for k, v in args.items()]
-    return ": " + " ".join(words)
-
-
-def sentence(change: ItemChange, show_secrets: bool = False) -> str:
-    """One sentence: "/ip firewall filter: rule 'drop invalid' changed: disabled no -> yes"."""
-    head = f"{change.section}: {change.label}"
-    if change.kind == "changed":
-        phrases = [_arg_phrase(a, show_secrets) for a in change.args] or ["command changed"]
-        return f"{head} changed: " + ", ".join(phrases)
-    if change.kind == "moved":
-        assert change.old is not None and change.new is not None
-        return f"{head} moved from position {change.old.position + 1} to {change.new.position + 1}"
-    args = change.new_args if change.kind == "added" else change.old_args
-    return f"{head} {change.kind}{_args_phrase(args, show_secrets)}"
-
-
-def render_sentences(changes: ChangeSet, *, show_secrets: bool = False) -> list[str]:
-    """One sentence per ItemChange, in section order."""
-    return [sentence(c, show_secrets) for c in changes.items()]
 
 
 def _revert_lines(change: ItemChange, show_secrets: bool) -> list[str]:

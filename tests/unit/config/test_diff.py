@@ -14,6 +14,7 @@ from rospoll.config import (
     split_line,
     unified_diff,
 )
+from rospoll.config.render import render_revert
 
 V6 = "# jan/02/2024 10:11:12 by RouterOS 6.49.10\n"
 V7 = "# 2024-01-02 10:11:12 by RouterOS 7.16\n"
@@ -107,7 +108,7 @@ def test_secrets_are_masked_in_every_output_unless_asked() -> None:
         json.dumps(changes.to_dict()),
         render_html(changes),
         unified_diff(OLD, NEW),
-        changes.revert_snippet(),
+        render_revert(changes),
     ]
     for text in masked:
         assert "s3cret" not in text
@@ -117,7 +118,7 @@ def test_secrets_are_masked_in_every_output_unless_asked() -> None:
     assert "s3cret-two" in json.dumps(changes.to_dict(show_secrets=True))
     assert "s3cret-two" in render_html(changes, show_secrets=True)
     assert "s3cret-two" in unified_diff(OLD, NEW, show_secrets=True)
-    assert "password=s3cret-one" in changes.revert_snippet(show_secrets=True)
+    assert "password=s3cret-one" in render_revert(changes, show_secrets=True)
 
 
 def test_html_is_escaped() -> None:
@@ -181,7 +182,7 @@ def _match(table: dict[str, dict[str, str]], selector: str | None) -> str:
 
 def test_revert_snippet_takes_new_back_to_old() -> None:
     old, new = parse_export(OLD), parse_export(NEW)
-    snippet = diff_exports(old, new).revert_snippet(show_secrets=True)
+    snippet = render_revert(diff_exports(old, new), show_secrets=True)
     assert "no natural key, so remove + add" in snippet
     reverted = apply_revert(new, snippet)
     expected = {p: {i.key: dict(i.args) for i in s.items} for p, s in old.sections.items()}
@@ -207,5 +208,5 @@ def test_rule_whose_comment_is_edited_in_place_is_one_change() -> None:
     old = parse_export(V7 + rules.format("drop invalid"))
     new = parse_export(V7 + rules.format("drop bad"))
     assert diff_exports(old, new).sentences() == [
-        "/ip firewall filter: rule 'drop bad' changed: comment \"drop invalid\" -> \"drop bad\""
+        '/ip firewall filter: rule \'drop bad\' changed: comment "drop invalid" -> "drop bad"'
     ]
