@@ -12,8 +12,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rospoll.config import ChangeSet, Export, diff_exports, parse_export, render_html
-from rospoll.config.render import unified_diff
+from rospoll.config import (
+    ChangeSet,
+    Export,
+    diff_exports,
+    render_html,
+    unified_diff,
+    validate_export,
+)
+from rospoll.config.parse import parse_normalised
 from rospoll.errors import ExportInvalidError
 
 EXIT_EQUAL, EXIT_DIFFERENT, EXIT_TROUBLE = 0, 1, 2
@@ -42,12 +49,15 @@ class _Trouble(Exception):
 
 
 def _load(path: Path) -> tuple[str, Export]:
+    """The normalised text of the export at ``path`` (what the unified diff compares) and
+    the parsed export."""
     try:
         text = path.read_bytes().decode("utf-8", "surrogateescape")
     except OSError as exc:
         raise _Trouble(f"{path}: cannot read: {exc.strerror or exc}") from exc
     try:
-        return text, parse_export(text)
+        normalised = validate_export(text)
+        return normalised.text(), parse_normalised(normalised)
     except ExportInvalidError as exc:
         raise _Trouble(f"{path}: {exc}") from exc
 

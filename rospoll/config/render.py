@@ -14,7 +14,6 @@ from rospoll.config.changes import ChangeSet, ItemChange, render_sentences, sent
 from rospoll.config.item import Item
 from rospoll.config.keys import find_expression, is_ordered
 from rospoll.config.model import Export
-from rospoll.config.normalise import normalise_export
 from rospoll.config.secrets import MASK, mask_line, sensitive_keys
 from rospoll.config.syntax import render_arguments
 
@@ -120,9 +119,13 @@ def unified_diff(
     new_name: str = "new",
     context: int = 3,
 ) -> str:
-    """A unified diff of the two normalised exports (dates, transient comments dropped)."""
-    old_lines = normalise_export(old_text).text().splitlines()
-    new_lines = normalise_export(new_text).text().splitlines()
+    """A unified diff of two normalised export texts (``Normalised.text()``, as stored).
+
+    The texts are compared as given: callers holding raw exports normalise them first
+    (``normalise_export(raw).text()``), so dates and transient comments are gone.
+    """
+    old_lines = old_text.splitlines()
+    new_lines = new_text.splitlines()
     if not show_secrets:
         old_lines = [mask_line(line) for line in old_lines]
         new_lines = [mask_line(line) for line in new_lines]

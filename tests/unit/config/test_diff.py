@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from rospoll.config import (
     Export,
     diff_exports,
+    normalise_export,
     parse_command,
     parse_export,
     render_html,
@@ -195,12 +196,49 @@ def test_revert_snippet_takes_new_back_to_old() -> None:
         )
 
 
-def test_unified_diff_ignores_dates_and_transient_comments() -> None:
+def normalised(text: str) -> str:
+    return normalise_export(text).text()
+
+
+def test_unified_diff_of_normalised_texts_ignores_dates_and_transient_comments() -> None:
     noisy = OLD.replace("2024-01-02 10:11:12", "2030-01-01 00:00:00").replace(
         "/ip dns\n", "/ip dns\n# inactive time\n"
     )
-    assert unified_diff(OLD, noisy) == ""
+    assert unified_diff(normalised(OLD), normalised(noisy)) == ""
     assert unified_diff(OLD, NEW, old_name="a.rsc").startswith("--- a.rsc\n+++ new\n")
+
+
+# What unified_diff gave for RAW_OLD and RAW_NEW when it normalised the texts itself.
+RAW_OLD = OLD.replace("\n", "\r\n").replace("/ip dns\r\n", "/ip dns\r\n# inactive time\r\n")
+RAW_NEW = NEW.replace("2024-01-02 10:11:12", "2024-03-04 05:06:07").replace(
+    "add address=10.5.0.1/24 interface=ether5\n",
+    "add address=10.5.0.1/24 \\\n    interface=ether5   \n",
+)
+DIFF_BEFORE = (
+    "--- r1.rsc (before)\n+++ r1.rsc (after)\n@@ -2,12 +2,12 @@\n /interface ethernet\n"
+    "-set [ find default-name=ether1 ] comment=wan\n"
+    "+set [ find default-name=ether1 ] comment=uplink\n /ip address\n"
+    "-add address=10.0.0.1/24 interface=ether1\n-add address=10.9.0.1/24 interface=ether9\n"
+    "+add address=10.0.0.1/24 interface=ether2\n+add address=10.5.0.1/24 interface=ether5\n"
+    " /ip firewall filter\n"
+    '+add action=drop chain=input comment="drop invalid" connection-state=invalid disabled=yes\n'
+    ' add action=accept chain=input comment="accept established"'
+    " connection-state=established\n"
+    '-add action=drop chain=input comment="drop invalid" connection-state=invalid\n'
+    "-add action=drop chain=forward src-address=1.2.3.4\n"
+    "+add action=drop chain=forward src-address=5.6.7.8\n"
+    " /ip dns\n-set servers=1.1.1.1\n+set servers=9.9.9.9\n /ppp secret\n"
+)
+
+
+def test_unified_diff_of_the_normalised_texts_is_what_it_gave_for_the_raw_ones() -> None:
+    def diff(old: str, new: str) -> str:
+        return unified_diff(
+            old, new, old_name="r1.rsc (before)", new_name="r1.rsc (after)", context=1
+        )
+
+    assert diff(normalised(RAW_OLD), normalised(RAW_NEW)) == DIFF_BEFORE
+    assert diff(RAW_OLD, RAW_NEW) != DIFF_BEFORE  # it no longer normalises: callers do
 
 
 def test_rule_whose_comment_is_edited_in_place_is_one_change() -> None:
