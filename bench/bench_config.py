@@ -28,7 +28,7 @@ from rospoll.config import (  # noqa: E402
     normalise_export,
     validate_export,
 )
-from rospoll.config.parse import forget_previous, parse_normalised  # noqa: E402
+from rospoll.config.parse import parse_normalised  # noqa: E402
 from rospoll.config.validate import check_tail_cut  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -75,19 +75,18 @@ def timed(func: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def ours(old: str, new: str) -> dict[str, Any]:
-    """One cold run: the table of previously parsed lines is emptied first, so OLD is
-    parsed from scratch and NEW benefits only from OLD's lines, as in the recorder.
+    """One cold run: OLD is parsed from scratch, then NEW ``like=OLD`` (it takes OLD's lines;
+    the recorder does the mirror image: NEW first, then the stored OLD ``like=NEW``).
 
     ``parse_export`` is ``parse_normalised(validate_export(text))``; the two steps are
     timed apart. The diff step includes the recorder's shrink and cut checks, which read
     the parsed exports too (they count lines; neither builds a section's items).
     """
-    forget_previous()
     gc.collect()
     check_old, normal_old = timed(lambda: validate_export(old))
     old_s, a = timed(lambda: parse_normalised(normal_old))
     check_new, normal_new = timed(lambda: validate_export(new))
-    new_s, b = timed(lambda: parse_normalised(normal_new))
+    new_s, b = timed(lambda: parse_normalised(normal_new, like=a))
     diff_s, changes = timed(lambda: recorded(a, b))
     old_s, new_s = old_s + check_old, new_s + check_new
     return {"parse_old": old_s, "parse_new": new_s, "parse": old_s + new_s, "diff": diff_s,
@@ -203,9 +202,9 @@ def main(argv: list[str]) -> int:
         "against routeros-diff 0.5.3 (parse both + diff) and `difflib.unified_diff` over the",
         "raw lines (no parsing). All three are measured in one run, interleaved round by round;",
         f"each figure is the minimum of {repeats} rounds (wall clock, noisy 2-core machine: read",
-        "the ratios). rospoll parses OLD cold (its table of already parsed lines is emptied",
-        "before each round), then NEW, whose lines are checked against OLD's as in the",
-        "recorder; the diff column includes the recorder's shrink and cut checks.",
+        "the ratios). rospoll parses OLD cold, then NEW `like=OLD`, whose lines are checked",
+        "against OLD's (the recorder does the mirror image: NEW, then OLD `like=NEW`); the",
+        "diff column includes the recorder's shrink and cut checks.",
         f"Command: `make bench` or `python bench/bench_config.py [rounds]`. Python"
         f" {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs.\n",
         "| case | rospoll parse OLD (cold) | parse NEW | diff | rospoll total | item changes"
@@ -245,7 +244,7 @@ def main(argv: list[str]) -> int:
         f" {mine['normalise']:.2f} s",
         f"of the {mine['total']:.2f} s. `parse_export` then checks every line but builds no",
         "items: it sorts the lines into sections and checks those",
-        "the previous export did not have (all of OLD, few of NEW) with one regex pass for",
+        "the `like` export did not have (all of OLD, few of NEW) with one regex pass for",
         "plain `add` lines and the full parser for the others. The diff compares each",
         "section by its lines: an equal section costs a tuple comparison; in a changed one",
         f"only the differing lines ({differing:,} here) are parsed and keyed, once a look-up",

@@ -48,16 +48,16 @@ class _Trouble(Exception):
     """A file could not be read or parsed; the message is the one stderr line."""
 
 
-def _load(path: Path) -> tuple[str, Export]:
+def _load(path: Path, like: Export | None = None) -> tuple[str, Export]:
     """The normalised text of the export at ``path`` (what the unified diff compares) and
-    the parsed export."""
+    the parsed export (parsed ``like`` the other one: see ``parse_normalised``)."""
     try:
         text = path.read_bytes().decode("utf-8", "surrogateescape")
     except OSError as exc:
         raise _Trouble(f"{path}: cannot read: {exc.strerror or exc}") from exc
     try:
         normalised = validate_export(text)
-        return normalised.text(), parse_normalised(normalised)
+        return normalised.text(), parse_normalised(normalised, like=like)
     except ExportInvalidError as exc:
         raise _Trouble(f"{path}: {exc}") from exc
 
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     """Compare ``args.old`` with ``args.new`` and print the changes; returns the exit code."""
     try:
         old_text, old = _load(args.old)
-        new_text, new = _load(args.new)
+        new_text, new = _load(args.new, like=old)
     except _Trouble as exc:
         print(f"rospoll diff: {exc}", file=sys.stderr)
         return EXIT_TROUBLE

@@ -37,10 +37,10 @@ class SectionLines:
     ``textset`` maps each text to itself (a dict of strings, which the garbage collector
     does not track, unlike a set). Texts equal to one of ``previous`` are its string
     objects, so comparing them stops at identity. ``odd`` holds the texts that do not match
-    :data:`SIMPLE`. ``previous`` is the same section of the export parsed just before
-    (weakly: no chain of old exports is kept), ``new`` the texts it did not have. Entries
-    (``keys.Entry``) are computed once per text and shared with ``previous``, which holds
-    nearly the same lines.
+    :data:`SIMPLE`. ``previous`` is the same section of the export the parse was given as
+    ``like`` (kept weakly: no chain of old exports is kept), ``new`` the texts it did not
+    have. Entries (``keys.Entry``) are computed once per text and shared with
+    ``previous``, which holds nearly the same lines.
     """
 
     __slots__ = (
@@ -72,7 +72,7 @@ class SectionLines:
             self._previous, self._before = ref(previous), previous.entries
 
     def follows(self, other: SectionLines) -> bool:
-        """True when ``other`` is the section this one was parsed after (``new`` holds
+        """True when ``other`` is the section this one was parsed like (``new`` holds
         the texts ``other`` has not)."""
         return self._previous is not None and self._previous() is other
 

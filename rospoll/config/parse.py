@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 from operator import itemgetter
 
@@ -48,45 +49,38 @@ def _check_path(path: str) -> None:
 
 _keys = partial(map, itemgetter(1))  # Item.key of each item, in C
 
-# The sections of the last export parsed: their lines (known good, so not checked again)
-# and the entries parsed so far (keys.Entry). The old and the new export of a diff share
-# nearly all their lines, so the second one is checked by set differences. Holds one
-# export's worth; parsing is pure, so a stale or foreign table (another thread, another
-# router) only costs misses.
-_previous: dict[str, SectionLines] = {}
 
-
-def forget_previous() -> None:
-    """Drop the table of the last export's lines (benchmarks: measure a cold parse)."""
-    global _previous
-    _previous = {}
-
-
-def parse_normalised(normalised: Normalised) -> Export:
+def parse_normalised(normalised: Normalised, *, like: Export | None = None) -> Export:
     """Parse already validated logical lines; raises ExportInvalidError on bad syntax.
 
     Every line is checked now; the items of a section are built when first asked for
-    (``Section.items``). Lines repeated within the export or seen in the previously parsed
-    export are parsed once; their Items then share one (read-only) ``args`` dict.
+    (``Section.items``). Lines repeated within the export are parsed once; their Items
+    then share one (read-only) ``args`` dict.
+
+    ``like`` is an export parsed before, normally the other side of the same diff: the
+    lines it has are taken from it (known good, so not checked again, and the entries it
+    parsed are shared), and the diff of the two finds the differing lines by the ones this
+    parse found new. The result equals a parse without ``like``; a foreign ``like`` only
+    costs misses. The recorder parses the fetched NEW export first, then the stored OLD
+    with ``like=NEW``; ``rospoll diff`` parses OLD, then NEW with ``like=OLD``.
     """
     with paused_gc():
         if normalised.meta is None:
             raise ExportInvalidError("no '# … by RouterOS …' header: not an export")
         try:
-            return _parse(normalised, normalised.meta)
+            return _parse(normalised, normalised.meta, {} if like is None else like.sections)
         except ExportInvalidError:  # parse it the careful way to name the first bad line
             return parse_eagerly(normalised)
 
 
-def _parse(normalised: Normalised, meta: ExportMeta) -> Export:
-    global _previous
-    previous = _previous
-    table: dict[str, SectionLines] = {}
+def _parse(normalised: Normalised, meta: ExportMeta, known: Mapping[str, Section]) -> Export:
+    sections = {}
     for path, texts in _split(normalised.lines).items():
         if texts:
-            table[path] = SectionLines(path, tuple(texts), previous.get(path))
-    _previous = table
-    return Export(meta, {path: Section(path, source=lines) for path, lines in table.items()})
+            other = known.get(path)
+            lines = SectionLines(path, tuple(texts), None if other is None else other.source)
+            sections[path] = Section(path, source=lines)
+    return Export(meta, sections)
 
 
 def _split(lines: tuple[str, ...]) -> dict[str, list[str]]:
@@ -114,7 +108,8 @@ def _split(lines: tuple[str, ...]) -> dict[str, list[str]]:
 
 
 def parse_eagerly(normalised: Normalised) -> Export:
-    """The reference parser: every line parsed and keyed at once, no table of earlier lines.
+    """The reference parser: every line parsed and keyed at once, nothing taken from another
+    export.
 
     ``parse_normalised`` uses it to report the first bad line; the tests check the lazy
     sections against it. Raises ExportInvalidError on bad syntax.
@@ -161,9 +156,12 @@ def parse_eagerly(normalised: Normalised) -> Export:
     return Export(normalised.meta, sections)
 
 
-def parse_export(text: str, *, transient: tuple[str, ...] | None = None) -> Export:
+def parse_export(
+    text: str, *, transient: tuple[str, ...] | None = None, like: Export | None = None
+) -> Export:
     """Validate, normalise and parse export text; raises ExportInvalidError.
 
-    ``line_no`` in the error counts logical lines of the normalised export.
+    ``line_no`` in the error counts logical lines of the normalised export. ``like``: see
+    ``parse_normalised``.
     """
-    return parse_normalised(validate_export(text, transient=transient))
+    return parse_normalised(validate_export(text, transient=transient), like=like)

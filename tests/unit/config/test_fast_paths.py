@@ -1,7 +1,7 @@
 """The shortcuts that make big exports fast give exactly what the careful paths give.
 
-Fast tokenizers against the regex tokenizer, the table of the previous export's lines
-against a cold parse, the paused garbage collector, and DeepDiff's explanation when a
+Fast tokenizers against the regex tokenizer, a parse ``like`` another export against a
+cold parse, the paused garbage collector, and DeepDiff's explanation when a
 changed item keeps few argument names.
 """
 
@@ -24,7 +24,6 @@ from rospoll.config.normalise import (
     clean_text,
     join_continuations,
 )
-from rospoll.config.parse import forget_previous
 from rospoll.config.syntax import (
     _TOKEN,
     _TOKENS,
@@ -102,11 +101,9 @@ OTHER = (
 
 
 @pytest.mark.parametrize(("first", "second"), [(SECTIONS, OTHER), (OTHER, SECTIONS)])
-def test_reusing_the_previous_exports_lines_gives_the_cold_result(first: str, second: str) -> None:
-    forget_previous()
+def test_reusing_another_exports_lines_gives_the_cold_result(first: str, second: str) -> None:
     cold = parse_export(V7 + second)
-    parse_export(V7 + first)
-    warm = parse_export(V7 + second)
+    warm = parse_export(V7 + second, like=parse_export(V7 + first))
     assert warm == cold
     assert [s.by_key for s in warm.sections.values()] == [s.by_key for s in cold.sections.values()]
     keys = {path: [item.key for item in s.items] for path, s in warm.sections.items()}
@@ -115,9 +112,9 @@ def test_reusing_the_previous_exports_lines_gives_the_cold_result(first: str, se
 
 
 def test_duplicate_comments_fall_back_to_content_keys_also_when_reused() -> None:
-    forget_previous()
+    export = None
     for _ in range(2):
-        export = parse_export(V7 + SECTIONS)
+        export = parse_export(V7 + SECTIONS, like=export)
         keys = [item.key for item in export.sections["/ip firewall filter"].items]
         assert keys[0].startswith("@") and keys[1] == keys[0] + " ~2"
         assert keys[2].startswith("@") and keys[2] != keys[0]

@@ -23,7 +23,7 @@ from rospoll.config import (
     validate_export,
 )
 from rospoll.config.lines import SIMPLE
-from rospoll.config.parse import forget_previous, parse_eagerly
+from rospoll.config.parse import parse_eagerly
 from rospoll.config.syntax import parse_command, quote_value
 from rospoll.config.validate import check_tail_cut
 from rospoll.errors import ExportInvalidError
@@ -121,9 +121,9 @@ def eager(text: str) -> Export | str:
         return str(exc)
 
 
-def lazy(text: str) -> Export | str:
+def lazy(text: str, like: Export | str | None = None) -> Export | str:
     try:
-        return parse_export(text)
+        return parse_export(text, like=like if isinstance(like, Export) else None)
     except ExportInvalidError as exc:
         return str(exc)
 
@@ -138,12 +138,11 @@ def check(old_text: str, new_text: str) -> None:
     """The lazy path, cold and warm in either order, against the eager reference."""
     reference = eager(old_text), eager(new_text)
     expected = diff(*reference)
-    forget_previous()
-    runs = [(lazy(old_text), lazy(new_text))]  # NEW parsed after OLD (bench, rospoll diff)
+    older = lazy(old_text)
+    runs = [(older, lazy(new_text, like=older))]  # NEW like OLD (bench, rospoll diff)
     newer = lazy(new_text)
-    runs.append((lazy(old_text), newer))  # OLD parsed after NEW (the recorder)
-    forget_previous()
-    runs.append((lazy(old_text), (forget_previous(), lazy(new_text))[1]))  # both cold
+    runs.append((lazy(old_text, like=newer), newer))  # OLD like NEW (the recorder)
+    runs.append((lazy(old_text), lazy(new_text)))  # both cold
     for pair in runs:
         assert pair == reference
         assert diff(*pair) == expected
@@ -209,8 +208,8 @@ def test_the_recorder_path_finds_a_changed_rule_that_moved_without_building_item
     lines.insert(11, lines.pop(5))  # the changed rule 3 moves below rule 9
     new_text = "\n".join(lines) + "\n"
     check(old_text, new_text)
-    forget_previous()
-    old, new = parse_export(old_text), parse_export(new_text)
+    new = parse_export(new_text)
+    old = parse_export(old_text, like=new)
     check_shrink(old, new)  # the recorder's checks count lines
     check_tail_cut(old, new)
     kinds = sorted(change.kind for change in diff_exports(old, new).items())
