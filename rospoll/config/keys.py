@@ -19,7 +19,6 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from fnmatch import fnmatchcase
-from functools import lru_cache
 from itertools import compress, count, repeat
 from operator import is_, itemgetter
 from typing import Any
@@ -75,22 +74,53 @@ ORDERED_SECTIONS: tuple[str, ...] = (
 )  # fmt: skip
 
 
-@lru_cache(maxsize=1024)
-def key_spec(path: str) -> tuple[tuple[str, ...], ...]:
-    """Natural-key alternatives for ``path``, each a tuple of argument names."""
+Spec = tuple[tuple[str, ...], ...]  # natural-key alternatives, each a tuple of names
+_WILD = frozenset("*?[")
+
+
+def _is_exact(pattern: str) -> bool:
+    return not _WILD.intersection(pattern)
+
+
+def _first_spec(path: str) -> Spec:
     for pattern, alternatives in NATURAL_KEYS:
         if fnmatchcase(path, pattern):
             return tuple(tuple(alt.split(",")) for alt in alternatives)
     return ()
 
 
-@lru_cache(maxsize=1024)
+# The tables are static, so their answers are computed once here: a path that is a
+# pattern without wildcards gets its spec from a dict; any other path can only match the
+# wildcard patterns (here just the final ``*``).
+_SPEC_OF: dict[str, Spec] = {p: _first_spec(p) for p, _ in NATURAL_KEYS if _is_exact(p)}
+_WILD_SPECS: tuple[tuple[str, Spec], ...] = tuple(
+    (p, tuple(tuple(alt.split(",")) for alt in alts))
+    for p, alts in NATURAL_KEYS
+    if not _is_exact(p)
+)
+_ORDERED_EXACT = frozenset(p for p in ORDERED_SECTIONS if _is_exact(p))
+_ORDERED_WILD = tuple(p for p in ORDERED_SECTIONS if not _is_exact(p))
+
+
+def key_spec(path: str) -> Spec:
+    """Natural-key alternatives for ``path``, each a tuple of argument names."""
+    found = _SPEC_OF.get(path)
+    if found is not None:
+        return found
+    for pattern, spec in _WILD_SPECS:
+        if fnmatchcase(path, pattern):
+            return spec
+    return ()
+
+
 def is_ordered(path: str) -> bool:
     """True when the order of items in ``path`` is part of the configuration."""
-    return any(fnmatchcase(path, pattern) for pattern in ORDERED_SECTIONS)
+    if path in _ORDERED_EXACT:
+        return True
+    return any(fnmatchcase(path, pattern) for pattern in _ORDERED_WILD)
 
 
-def _natural(args: Mapping[str, str], spec: tuple[tuple[str, ...], ...]) -> str | None:
+def _natural(args: Mapping[str, str], spec: Spec) -> str | None:
     for names, values_of, template in _compiled(spec):
         try:
             values = values_of(args)
@@ -105,16 +135,27 @@ def _natural(args: Mapping[str, str], spec: tuple[tuple[str, ...], ...]) -> str 
 _BARE = BARE.fullmatch
 
 
-@lru_cache(maxsize=1024)
-def _compiled(
-    spec: tuple[tuple[str, ...], ...],
-) -> tuple[tuple[tuple[str, ...], itemgetter[Any], str], ...]:
+_Compiled = tuple[tuple[tuple[str, ...], "itemgetter[Any]", str], ...]
+
+
+def _compile(spec: Spec) -> _Compiled:
     """Per alternative: names, an itemgetter of their values, ``name={} name={}``."""
     return tuple(
         (names, itemgetter(*names), " ".join(f"{n.replace('{', '{{').replace('}', '}}')}={{}}"
                                              for n in names))
         for names in spec
     )  # fmt: skip
+
+
+# Every spec of the table, compiled once; a spec from elsewhere is compiled per use.
+_COMPILED: dict[Spec, _Compiled] = {
+    spec: _compile(spec) for spec in (*_SPEC_OF.values(), *(s for _, s in _WILD_SPECS))
+}
+
+
+def _compiled(spec: Spec) -> _Compiled:
+    found = _COMPILED.get(spec)
+    return found if found is not None else _compile(spec)
 
 
 def _content_key(command: str, selector: str | None, args: Mapping[str, str]) -> str:
@@ -133,9 +174,7 @@ _ENTRY_KEY, _COMMENT_KEY = itemgetter(3), itemgetter(4)
 _COMMAND, _SELECTOR, _ARGS = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
-def entry(
-    spec: tuple[tuple[str, ...], ...], command: str, selector: str | None, args: dict[str, str]
-) -> Entry:
+def entry(spec: Spec, command: str, selector: str | None, args: dict[str, str]) -> Entry:
     """The Entry of one parsed command in a section whose natural keys are ``spec``."""
     if command == "add":
         key = _natural(args, spec) if spec else None

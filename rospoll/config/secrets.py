@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from fnmatch import fnmatchcase
-from functools import lru_cache
+from fnmatch import translate
 
 MASK = "******"
 
@@ -20,10 +19,14 @@ SENSITIVE_ARGS: tuple[str, ...] = (
 )  # fmt: skip
 
 
-@lru_cache(maxsize=4096)
+# All the patterns as one regex, compiled once (``fnmatchcase`` semantics: ``*`` is any
+# run of characters, case matters).
+_SENSITIVE = re.compile("|".join(f"(?:{translate(pattern)})" for pattern in SENSITIVE_ARGS))
+
+
 def is_sensitive(name: str) -> bool:
     """True when argument ``name`` holds a secret (``password``, ``wpa2-pre-shared-key`` …)."""
-    return any(fnmatchcase(name, pattern) for pattern in SENSITIVE_ARGS)
+    return _SENSITIVE.match(name) is not None
 
 
 def sensitive_keys(args: Mapping[str, str] | None) -> frozenset[str]:

@@ -133,26 +133,21 @@ def parse_arguments(text: str) -> tuple[str | None, dict[str, str]]:
             selector = word or key
         else:
             args[key] = "" if key[0] == "!" else "yes"  # ``!param`` unset; v7 flag ``passive``
-    if not _NAMES.issuperset(args):
-        if not _KEYS.fullmatch(" ".join(args)):
-            raise ExportInvalidError("bad argument name")
-        if len(_NAMES) < _NAMES_MAX:
-            _NAMES.update(name for name in args if name[0] != "!")
+    if args and not _KEYS.fullmatch(" ".join(args)):
+        raise ExportInvalidError("bad argument name")
     return selector, args
 
 
-# Argument names already checked against ``_KEYS`` (one name matches ``[\w./:-]+``); a
-# set test in C instead of a regex per line. ``!param`` markers are never added, so that
-# the fast paths cannot take ``!param=value`` for valid. Bounded: odd names cost a regex.
-_NAMES: set[str] = set()
-_NAMES_MAX = 4096
+# ``_KEYS`` without ``!param`` markers, so that the fast paths cannot take ``!param=value``
+# for valid: what every name of a ``name=value`` argument must match.
+_NAMES = re.compile(r"[\w./:-]+(?: [\w./:-]+)*")
 _EQ, _ONCE = repeat("="), repeat(1)
 
 
 def fast_arguments(text: str) -> dict[str, str] | None:
     """``parse_arguments(text)[1]`` for the common line: only ``name=value`` tokens, values
-    bare or quoted without escapes, names already seen; None for anything else (a
-    selector, a flag, an escape, odd spacing …), which ``parse_arguments`` then reads.
+    bare or quoted without escapes; None for anything else (a selector, a flag, an escape,
+    odd spacing, a bad name …), which ``parse_arguments`` then reads (or rejects).
     """
     if "\\" in text:
         return None
@@ -167,7 +162,9 @@ def fast_arguments(text: str) -> dict[str, str] | None:
             args = _quoted_arguments(text)
     except ValueError:  # a word without "=": a selector or flag
         return None
-    return args if args is not None and _NAMES.issuperset(args) else None
+    if args is None or (args and not _NAMES.fullmatch(" ".join(args))):
+        return None
+    return args
 
 
 def _quoted_arguments(text: str) -> dict[str, str] | None:

@@ -8,6 +8,7 @@ changed item keeps few argument names.
 from __future__ import annotations
 
 import gc
+from fnmatch import fnmatchcase
 
 import pytest
 from hypothesis import given
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from rospoll.config import diff_exports, normalise_export, parse_export, render_export, split_line
 from rospoll.config._gc import paused_gc
+from rospoll.config.keys import NATURAL_KEYS, ORDERED_SECTIONS, is_ordered, key_spec
 from rospoll.config.normalise import (
     _CONTINUATION,
     _DEFAULT_TRANSIENT,
@@ -24,6 +26,7 @@ from rospoll.config.normalise import (
     clean_text,
     join_continuations,
 )
+from rospoll.config.secrets import SENSITIVE_ARGS, is_sensitive
 from rospoll.config.syntax import (
     _TOKEN,
     _TOKENS,
@@ -53,12 +56,11 @@ def careful(text: str) -> tuple[str | None, dict[str, str]] | str:
 
 @given(ARGUMENT_TEXT)
 def test_fast_arguments_agree_with_the_careful_parser_or_step_aside(text: str) -> None:
-    for _ in range(2):  # before and after the careful parser has seen the names
-        fast = fast_arguments(text)
-        slow = careful(text)
-        if fast is not None:
-            assert slow == (None, fast)
-            assert isinstance(slow, tuple) and list(slow[1].items()) == list(fast.items())
+    fast = fast_arguments(text)
+    slow = careful(text)
+    if fast is not None:
+        assert slow == (None, fast)
+        assert isinstance(slow, tuple) and list(slow[1].items()) == list(fast.items())
 
 
 @given(ARGUMENT_TEXT, ARGUMENT_TEXT)
@@ -71,16 +73,35 @@ def test_quoted_split_gives_the_regex_tokens_or_steps_aside(head: str, tail: str
 
 
 def test_common_lines_take_the_fast_paths() -> None:
-    parse_arguments('action=drop comment="a b" chain=forward')  # names now known
     assert fast_arguments('action=drop comment="a b" chain=forward') == {
         "action": "drop", "comment": "a b", "chain": "forward"
     }  # fmt: skip
     assert fast_arguments("action=drop chain=") == {"action": "drop", "chain": ""}
-    for text in ("ether1 comment=x", "!keep=1", '"lan A" comment=x', "comment=a\\_b"):
+    for text in ("ether1 comment=x", "!keep=1", '"lan A" comment=x', "comment=a\\_b", "a=1 =2"):
         assert fast_arguments(text) is None
     assert _split_quoted('set "lan A" comment="x y"') == [
         ("set", "", "", ""), ("", "", "", '"lan A"'), ("comment", "=", '"x y"', "")
     ]  # fmt: skip
+
+
+def test_the_key_tables_answer_as_the_patterns_say() -> None:
+    paths = [p for p, _ in NATURAL_KEYS] + list(ORDERED_SECTIONS)
+    paths += ["/ip route x", "/ip", "", "*", "/IP ADDRESS", "/ip firewall filter "]
+    for path in paths:
+        first = next(alts for pattern, alts in NATURAL_KEYS if fnmatchcase(path, pattern))
+        assert key_spec(path) == tuple(tuple(alt.split(",")) for alt in first)
+        assert is_ordered(path) == any(fnmatchcase(path, p) for p in ORDERED_SECTIONS)
+
+
+NAME_PIECES = st.sampled_from(
+    ["password", "secret", "key", "psk", "-", ".", "x", "wpa2", "pre-shared", "static-key",
+     "auth", "token", "*", "?", "[", "\n", "é"]
+)  # fmt: skip
+
+
+@given(st.lists(NAME_PIECES, max_size=5).map("".join))
+def test_the_secret_names_regex_is_the_fnmatch_patterns(name: str) -> None:
+    assert is_sensitive(name) == any(fnmatchcase(name, p) for p in SENSITIVE_ARGS)
 
 
 SECTIONS = (
