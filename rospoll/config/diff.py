@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from itertools import compress, count
 from operator import itemgetter, ne, or_
 
-from rospoll.config._gc import paused_gc
 from rospoll.config.changes import (
     ADDED,
     CHANGED,
@@ -124,11 +123,6 @@ def diff_exports(old: Export, new: Export) -> ChangeSet:
 
     Secrets absent from a v7 NEW export that OLD had are reported as hidden, not removed.
     """
-    with paused_gc():
-        return _diff(old, new)
-
-
-def _diff(old: Export, new: Export) -> ChangeSet:
     paths = list(old.sections) + [p for p in new.sections if p not in old.sections]
     compared = []
     all_pairs: list[tuple[Item, Item]] = []

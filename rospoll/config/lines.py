@@ -13,7 +13,6 @@ from itertools import compress
 from operator import is_
 from weakref import ref
 
-from rospoll.config._gc import paused_gc
 from rospoll.config.item import Item
 from rospoll.config.keys import Entry, entry, identify_entries, key_spec
 from rospoll.config.syntax import parse_command
@@ -88,8 +87,7 @@ class SectionLines:
 
     def items(self) -> tuple[Item, ...]:
         """All items of the section, keyed as ``keys.identify_entries`` keys them."""
-        with paused_gc():
-            return identify_entries(self.path, list(map(self.entry, self.texts)))
+        return identify_entries(self.path, list(map(self.entry, self.texts)))
 
 
 def unsimple(texts: Collection[str]) -> list[str]:

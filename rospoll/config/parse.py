@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from functools import partial
 from operator import itemgetter
 
-from rospoll.config._gc import paused_gc
 from rospoll.config.keys import Entry, entry, identify_entries, key_spec
 from rospoll.config.lines import SectionLines
 from rospoll.config.meta import ExportMeta
@@ -64,13 +63,12 @@ def parse_normalised(normalised: Normalised, *, like: Export | None = None) -> E
     costs misses. The recorder parses the fetched NEW export first, then the stored OLD
     with ``like=NEW``; ``rospoll diff`` parses OLD, then NEW with ``like=OLD``.
     """
-    with paused_gc():
-        if normalised.meta is None:
-            raise ExportInvalidError("no '# … by RouterOS …' header: not an export")
-        try:
-            return _parse(normalised, normalised.meta, {} if like is None else like.sections)
-        except ExportInvalidError:  # parse it the careful way to name the first bad line
-            return parse_eagerly(normalised)
+    if normalised.meta is None:
+        raise ExportInvalidError("no '# … by RouterOS …' header: not an export")
+    try:
+        return _parse(normalised, normalised.meta, {} if like is None else like.sections)
+    except ExportInvalidError:  # parse it the careful way to name the first bad line
+        return parse_eagerly(normalised)
 
 
 def _parse(normalised: Normalised, meta: ExportMeta, known: Mapping[str, Section]) -> Export:

@@ -1,13 +1,12 @@
 """The shortcuts that make big exports fast give exactly what the careful paths give.
 
 Fast tokenizers against the regex tokenizer, a parse ``like`` another export against a
-cold parse, the paused garbage collector, and DeepDiff's explanation when a
-changed item keeps few argument names.
+cold parse, the key and secret tables against their patterns, and DeepDiff's explanation
+when a changed item keeps few argument names.
 """
 
 from __future__ import annotations
 
-import gc
 from fnmatch import fnmatchcase
 
 import pytest
@@ -15,7 +14,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rospoll.config import diff_exports, normalise_export, parse_export, render_export, split_line
-from rospoll.config._gc import paused_gc
 from rospoll.config.keys import NATURAL_KEYS, ORDERED_SECTIONS, is_ordered, key_spec
 from rospoll.config.normalise import (
     _CONTINUATION,
@@ -139,25 +137,6 @@ def test_duplicate_comments_fall_back_to_content_keys_also_when_reused() -> None
         keys = [item.key for item in export.sections["/ip firewall filter"].items]
         assert keys[0].startswith("@") and keys[1] == keys[0] + " ~2"
         assert keys[2].startswith("@") and keys[2] != keys[0]
-
-
-def test_the_collector_is_paused_and_restored_even_on_error() -> None:
-    assert gc.isenabled()
-    with paused_gc():
-        assert not gc.isenabled()
-        with paused_gc():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    with pytest.raises(ExportInvalidError):
-        parse_export(V7 + '/ip address\nadd address="open\n')
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        parse_export(V7 + SECTIONS)
-        assert not gc.isenabled()  # left as the caller had it
-    finally:
-        gc.enable()
 
 
 def test_a_changed_rule_that_keeps_no_argument_name_is_explained_name_by_name() -> None:
