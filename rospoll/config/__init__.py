@@ -15,7 +15,7 @@ from rospoll.config.normalise import TRANSIENT_COMMENTS, Normalised, normalise_e
 from rospoll.config.parse import parse_export, split_line
 from rospoll.config.render import render_export, render_html, unified_diff
 from rospoll.config.secrets import SENSITIVE_ARGS, is_sensitive
-from rospoll.config.syntax import parse_command
+from rospoll.config.syntax import decode_value, parse_command, unquote
 from rospoll.config.validate import CLI_ERRORS, check_shrink, validate_export
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "Section",
     "SectionChange",
     "check_shrink",
+    "decode_value",
     "diff_exports",
     "is_sensitive",
     "normalise_export",
@@ -43,5 +44,6 @@ __all__ = [
     "render_html",
     "split_line",
     "unified_diff",
+    "unquote",
     "validate_export",
 ]

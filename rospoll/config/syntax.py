@@ -18,35 +18,65 @@ COMMANDS = frozenset(
     {"add", "set", "remove", "move", "enable", "disable", "unset", "reset", "comment", "edit"}
 )
 
-_ESCAPE = re.compile(rb"\\([0-9A-F]{2}|[\s\S])")
+# One escape: a run of ``\XX`` bytes (the UTF-8 of one or more characters) or ``\`` and
+# one character.
+_ESCAPE = re.compile(r"\\((?:[0-9A-F]{2})(?:\\[0-9A-F]{2})*+|[\s\S])")
 _SIMPLE = {
-    b'"': b'"', b"\\": b"\\", b"$": b"$", b"_": b" ", b"?": b"?", b"r": b"\r", b"n": b"\n",
-    b"t": b"\t", b"a": b"\a", b"b": b"\b", b"f": b"\f", b"v": b"\v",
+    '"': '"', "\\": "\\", "$": "$", "_": " ", "?": "?", "r": "\r", "n": "\n", "t": "\t",
+    "a": "\a", "b": "\b", "f": "\f", "v": "\v",
 }  # fmt: skip
 # Loops unrolled (``"[^"\\]*(?:\\.[^"\\]*)*"``): the same language as one alternation per
 # character, but the regex engine runs through plain characters in one step (3x faster).
 _QUOTED = r'"[^"\\]*(?:\\[\s\S][^"\\]*)*"'
 _ONE = rf'([^\s="]+)(?:(=)({_QUOTED}|[^\s"\\]*(?:\\[\s\S][^\s"\\]*)*))?|({_QUOTED})'
 _TOKEN = re.compile(_ONE)
+_QUOTED_AT = re.compile(_QUOTED)
 _TOKENS = re.compile(rf"[ \t]*(?:(?:{_ONE})(?:[ \t]+(?:{_ONE}))*)?[ \t]*")
-BARE = re.compile(r"[^\s\"\\$?;{}\[\]\x00-\x1f\x7f]+")  # printed without quotes
+# Printed without quotes; not surrogates, which stand for bytes that are not UTF-8.
+BARE = re.compile(r"[^\s\"\\$?;{}\[\]\x00-\x1f\x7f\ud800-\udfff]+")
 _BARE = BARE
 _KEYS = re.compile(r"!?[\w./:-]+(?: !?[\w./:-]+)*")
 _NEEDS_ESCAPE = re.compile(r'["\\$?\x00-\x1f\x7f\ud800-\udfff]')
 _RENDER = {'"': '\\"', "\\": "\\\\", "$": "\\$", "?": "\\?", "\r": "\\r", "\n": "\\n", "\t": "\\t"}
 
 
-def _unescape(match: re.Match[bytes]) -> bytes:
+def _unescape(match: re.Match[str]) -> str:
     code = match.group(1)
-    return bytes.fromhex(code.decode()) if len(code) == 2 else _SIMPLE.get(code, code)
+    if len(code) == 1:
+        return _SIMPLE.get(code, code)
+    return bytes.fromhex(code.replace("\\", "")).decode("utf-8", "surrogateescape")
 
 
 def decode_value(raw: str) -> str:
-    r"""Decode RouterOS escapes (``\"``, ``\_``, ``\D0\9E`` UTF-8 bytes …) in ``raw``."""
+    r"""Decode the RouterOS escapes in ``raw``, a value as printed without its quotes.
+
+    ``\"``, ``\\``, ``\$``, ``\?``, ``\_`` (a space), ``\n``, ``\r``, ``\t``, ``\a``,
+    ``\b``, ``\f``, ``\v``; ``\XX`` (two upper-case hex digits) is one byte, and a run
+    of them is decoded as UTF-8: ``\D0\9E`` is "О", ``\F0\9F\98\80`` "😀". Bytes that
+    are not UTF-8 become surrogate escapes (``\udcXX``, as when the export was read with
+    ``surrogateescape``), which ``quote_value`` spells ``\XX`` again. Any other escaped
+    character stands for itself; text outside escapes is kept as it is. One level only: a
+    script source holding ``\\E2`` decodes to the text ``\E2``.
+    """
     if "\\" not in raw:
         return raw
-    data = _ESCAPE.sub(_unescape, raw.encode("utf-8", "surrogatepass"))
-    return data.decode("utf-8", "surrogateescape")
+    return _ESCAPE.sub(_unescape, raw)
+
+
+def unquote(token: str) -> str:
+    r"""The value one RouterOS token spells: its double quotes dropped, escapes decoded.
+
+    ``"a \"b\""`` gives ``a "b"``, ``"\D0\9E"`` gives "О", a bare ``a\_b`` gives
+    ``a b`` (bare values have escapes too). A quote that is never closed (a cut line) is
+    dropped as well; text after the closing quote is decoded and kept, as printed.
+    """
+    if token[:1] != '"':
+        return decode_value(token)
+    quoted = _QUOTED_AT.match(token)
+    if quoted is None:
+        return decode_value(token[1:])
+    end = quoted.end()
+    return decode_value(token[1 : end - 1] + token[end:])
 
 
 def _escape_char(char: str) -> str:
