@@ -170,7 +170,7 @@ def _content_key(command: str, selector: str | None, args: Mapping[str, str]) ->
 # ``comment_key`` (``comment=…``, when the item has a comment) if that is unique in the
 # section, else by content.
 Entry = tuple[str, str | None, dict[str, str], str | None, str | None]
-_ENTRY_KEY, _COMMENT_KEY = itemgetter(3), itemgetter(4)
+_ENTRY_KEY = itemgetter(3)
 _COMMAND, _SELECTOR, _ARGS = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
