@@ -65,6 +65,17 @@ def test_every_export_parses_round_trips_and_diffs_empty_against_itself(corpus_d
     assert failures == []
 
 
+def test_a_stored_text_normalises_to_itself(corpus_dir: Path) -> None:
+    """Stored versions are ``normalise_export(raw).text()``; ``unified_diff`` compares them
+    as given, which loses nothing only because normalising them again changes nothing."""
+    changed = []
+    for path in exports(corpus_dir):
+        normalised = normalise_export(read(path))
+        if normalise_export(normalised.text()) != normalised:
+            changed.append(path.name)
+    assert changed == []
+
+
 def test_only_the_date_header_changed_diffs_empty(corpus_dir: Path) -> None:
     for path in exports(corpus_dir):
         text = read(path)
