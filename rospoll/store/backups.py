@@ -11,6 +11,14 @@ that one entry replaced, then the commit object; the branch ref moves last, by d
 locked compare-and-swap, so a reader sees the old or the new commit, never a half. No index
 is read to build the commit.
 
+Exports hold secrets, so nothing here is readable by anyone but the owner (POSIX): dulwich
+creates folders and files with the umask's modes (0755, 0644, objects 0444), so every folder
+under ``.git/`` becomes 0700 and every file drops its group and other bits (0600, objects
+0400): the whole ``.git/`` once when it is not private yet (new, or made by an older
+version; ``.git/`` itself last, so an interrupted pass is redone at the next open), then what
+each commit writes. Working files are written 0600. A root folder that already existed keeps
+its mode, since nothing in it is readable through it anyway.
+
 For people reading ``backups/``, the working file is written (atomically, mode 0600) before
 the commit, and its index entry is refreshed after it, so ``git status`` is clean. A crash
 between the two leaves the file ahead of ``HEAD``; ``read()`` answers from ``HEAD``, so the
@@ -29,6 +37,8 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -45,7 +55,7 @@ from dulwich.refs import HEADREF, Ref
 from dulwich.repo import Repo
 
 from rospoll.errors import StoreError
-from rospoll.files import atomic_write, make_private_dir
+from rospoll.files import DIR_MODE, FILE_MODE, atomic_write, make_private_dir
 from rospoll.store.names import ident_name, safe_name
 
 log = logging.getLogger(__name__)
@@ -58,6 +68,8 @@ _COMMIT_LOCK_NAME = "rospoll-commit.lock"
 _COMMIT_LOCK_TIMEOUT_S = 120.0
 _CAS_ATTEMPTS = 5
 _STALE_GIT_LOCK_S = 5.0  # a ref or index update holds its lock for milliseconds
+_OBJECT_MODE = 0o400  # git objects are read-only; private like everything else here
+_HAS_MODES = sys.platform != "win32"
 _THREAD_LOCKS: dict[str, threading.Lock] = {}
 _THREAD_LOCKS_GUARD = threading.Lock()
 
@@ -94,13 +106,17 @@ class Backups:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._repo = self._open_or_init(self.root)
+        self._git_dir = Path(self._repo.controldir())
+        if _HAS_MODES:
+            _make_repo_private(self.root, self._git_dir)
         # Loose objects are written temp + rename; fsync them too, so a power cut after the
         # ref moved cannot leave the ref pointing at an empty object file.
         self._repo.object_store.fsync_object_files = True
         self._thread_lock = _thread_lock_for(self.root)
         self._file_lock = filelock.FileLock(
-            str(Path(self._repo.controldir()) / _COMMIT_LOCK_NAME),
+            str(self._git_dir / _COMMIT_LOCK_NAME),
             timeout=_COMMIT_LOCK_TIMEOUT_S,
+            mode=FILE_MODE,
             thread_local=False,
         )
         self._swept = False  # what a killed writer left goes under the first commit lock
@@ -150,15 +166,6 @@ class Backups:
                 commit_id = self._commit_blob(name.encode(), blob, author, body, timestamp)
             self._refresh_index(name, blob.id)
         return commit_id.decode("ascii")
-
-    def history(self, device: str) -> list[CommitInfo]:
-        """Commits that changed the device's file, newest first."""
-        with self._thread_lock, _translated(f"cannot read history of {device}"):
-            _, head = self._head()
-            if head is None:
-                return []
-            walker = self._repo.get_walker(include=[head], paths=[file_name(device).encode()])
-            return [_commit_info(entry.commit) for entry in walker]
 
     def recent(self, limit: int) -> list[CommitInfo]:
         """The last ``limit`` commits of the branch (any device), newest first."""
@@ -220,7 +227,7 @@ class Backups:
         it is a few seconds old (a person's ``git`` command may hold one briefly).
         """
         cutoff = time.time() - _STALE_GIT_LOCK_S
-        git_dir = Path(self._repo.controldir())
+        git_dir = self._git_dir
         stale = [*self.root.glob(f".*{FILE_SUFFIX}.*.tmp")]
         stale += [p for p in (git_dir / "refs" / "heads").glob("*.lock") if _older(p, cutoff)]
         stale += [p for p in (git_dir / "index.lock",) if _older(p, cutoff)]
@@ -229,7 +236,7 @@ class Backups:
                 path.unlink()
                 log.warning("backups %s: removed %s left by a killed writer", self.root, path.name)
             except FileNotFoundError:
-                pass
+                pass  # gone meanwhile: what the sweep wanted
             except OSError as exc:
                 log.warning("backups %s: cannot remove stale %s: %s", self.root, path, exc)
 
@@ -279,6 +286,8 @@ class Backups:
             commit.message = message
             for obj in (blob, tree, commit):
                 store.add_object(obj)
+            if _HAS_MODES:
+                self._make_objects_private((blob.id, tree.id, commit.id))
             reflog = b"commit: " + message.split(b"\n", 1)[0][:200]
             if head is None:
                 moved = self._repo.refs.add_if_new(
@@ -300,6 +309,8 @@ class Backups:
                     message=reflog,
                 )
             if moved:
+                if _HAS_MODES:
+                    self._make_ref_private(branch)
                 return commit.id
             log.info("backups %s: %s moved under us; rebuilding the commit", self.root, branch)
         raise StoreError(f"backups {self.root}: branch kept moving; gave up after retries")
@@ -312,18 +323,72 @@ class Backups:
         """
         try:
             index = self._repo.open_index()
-            stat = (self.root / name).stat()
-            index[name.encode()] = index_entry_from_stat(stat, blob_id, mode=_FILE_MODE_GIT)
+            st = (self.root / name).stat()
+            index[name.encode()] = index_entry_from_stat(st, blob_id, mode=_FILE_MODE_GIT)
             index.write()
+            if _HAS_MODES:
+                _chmod(self._git_dir / "index", FILE_MODE)  # rewritten 0644 each time
         except Exception as exc:  # dulwich raises several unrelated types (FileLocked, ...)
             log.warning("backups %s: index not refreshed for %s: %s", self.root, name, exc)
+
+    def _make_objects_private(self, objects: tuple[ObjectID, ...]) -> None:
+        """Loose objects and their fan-out folders, which dulwich writes 0444 and 0755."""
+        for object_id in objects:
+            hex_id = object_id.decode("ascii")
+            _chmod(self._git_dir / "objects" / hex_id[:2], DIR_MODE)
+            _chmod(self._git_dir / "objects" / hex_id[:2] / hex_id[2:], _OBJECT_MODE)
+
+    def _make_ref_private(self, branch: Ref) -> None:
+        """The branch ref and its reflog (and the reflog's folders), rewritten 0644 each time."""
+        ref = Path(branch.decode("utf-8", "surrogateescape"))
+        _chmod(self._git_dir / ref, FILE_MODE)
+        for parent in ref.parents:  # refs/heads/x: logs/refs/heads, logs/refs, logs
+            _chmod(self._git_dir / "logs" / parent, DIR_MODE)
+        _chmod(self._git_dir / "logs" / ref, FILE_MODE)
+
+
+def _make_repo_private(root: Path, git_dir: Path) -> None:
+    """Folders 0700, files without group and other bits, unless ``.git/`` already is 0700.
+
+    A path that cannot be changed (owned by another user, say) is logged, not raised: the
+    backups still work, and ``.git/`` itself, changed last, keeps the rest unreadable.
+    """
+    try:
+        if stat.S_IMODE(git_dir.stat().st_mode) == DIR_MODE:
+            return
+    except OSError as exc:
+        raise StoreError(f"cannot open backups repository {root}: {exc}") from exc
+    log.info("backups %s: making the repository private (folders 0700, files 0600)", root)
+    for folder, dirs, files in os.walk(git_dir):
+        for name in dirs:
+            _chmod(Path(folder, name), DIR_MODE)
+        for name in files:
+            path = Path(folder, name)
+            try:
+                mode = stat.S_IMODE(path.lstat().st_mode)
+            except OSError as exc:
+                log.warning("backups %s: cannot read the mode of %s: %s", root, path, exc)
+                continue
+            _chmod(path, mode & 0o700)
+    for path in root.glob(f"*{FILE_SUFFIX}"):
+        _chmod(path, FILE_MODE)
+    _chmod(git_dir, DIR_MODE)
+
+
+def _chmod(path: Path, mode: int) -> None:
+    try:
+        path.chmod(mode)
+    except FileNotFoundError:
+        pass  # not written by this dulwich version (a reflog, say): nothing to protect
+    except OSError as exc:
+        log.warning("backups: cannot make %s private (mode %o): %s", path, mode, exc)
 
 
 def _older(path: Path, cutoff: float) -> bool:
     try:
         return path.stat().st_mtime < cutoff
     except OSError:
-        return False
+        return False  # cannot tell its age: treat it as live, never remove a lock in use
 
 
 def _thread_lock_for(root: Path) -> threading.Lock:

@@ -15,7 +15,7 @@ from types import TracebackType
 import filelock
 
 from rospoll.errors import StoreError
-from rospoll.files import make_private_dir
+from rospoll.files import FILE_MODE, make_private_dir
 
 LOCK_FILE_NAME = ".rospoll.lock"
 
@@ -32,7 +32,9 @@ class DataLock:
         path = Path(path)
         self.path = path / LOCK_FILE_NAME if path.is_dir() else path
         self.timeout_s = timeout_s
-        self._lock = filelock.FileLock(str(self.path), timeout=timeout_s, thread_local=False)
+        self._lock = filelock.FileLock(
+            str(self.path), timeout=timeout_s, mode=FILE_MODE, thread_local=False
+        )
 
     def __enter__(self) -> DataLock:
         make_private_dir(self.path.parent)
@@ -51,8 +53,3 @@ class DataLock:
         tb: TracebackType | None,
     ) -> None:
         self._lock.release()
-
-    @property
-    def is_held(self) -> bool:
-        """True while this instance holds the lock."""
-        return bool(self._lock.is_locked)

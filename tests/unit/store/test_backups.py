@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -48,43 +51,78 @@ def test_baseline_then_changes_are_authored_by_the_routeros_user(backups: Backup
     assert_repo_healthy(backups.root)
 
 
+def _modes(root: Path) -> dict[str, int]:
+    """Every folder and file under ``root`` (itself included) and its permission bits."""
+    found = {".": stat.S_IMODE(root.stat().st_mode)}
+    for folder, dirs, files in os.walk(root):
+        for name in [*dirs, *files]:
+            path = Path(folder, name)
+            found[str(path.relative_to(root))] = stat.S_IMODE(path.lstat().st_mode)
+    return found
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="no POSIX file modes")
-def test_backup_file_and_folder_are_private(backups: Backups) -> None:
+def test_backup_files_objects_and_folders_are_private(backups: Backups) -> None:
     backups.commit("core-rtr1", V1, user=None, message="baseline", when=at(0))
-    assert (backups.root / "core-rtr1.rsc").stat().st_mode & 0o777 == 0o600
-    assert backups.root.stat().st_mode & 0o777 == 0o700
+    backups.commit("core-rtr1", V2, user="alice", message="added", when=at(1))
+    backups.commit("edge-rtr2", V1, user=None, message="baseline", when=at(2))
+    modes = _modes(backups.root)
+    assert modes["core-rtr1.rsc"] == 0o600
+    assert modes[".git/index"] == modes[".git/refs/heads/main"] == 0o600
+    assert modes[".git/logs/refs/heads/main"] == 0o600
+    objects = [p for p in modes if re.fullmatch(r"\.git/objects/[0-9a-f]{2}/[0-9a-f]{38}", p)]
+    assert len(objects) == 2 + 3 + 3  # blobs V1 and V2, a tree and a commit per commit
+    assert {modes[p] for p in objects} == {0o400}  # read-only, as git keeps them
+    folders = [p for p in modes if (backups.root / p).is_dir()]
+    assert {p: modes[p] for p in folders if modes[p] != 0o700} == {}
+    assert {p: m for p, m in modes.items() if m & 0o077} == {}
 
 
-def test_read_and_history_answer_from_git(backups: Backups) -> None:
+@pytest.mark.skipif(sys.platform == "win32", reason="no POSIX file modes")
+def test_a_repository_made_readable_becomes_private_when_opened(tmp_path: Path) -> None:
+    root = tmp_path / "backups"
+    Backups(root).commit("r1", V1, user=None, message="baseline", when=at(0))
+    for path in [root, *root.rglob("*")]:  # as an older rospoll or a person's git left it
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    Backups(root).commit("r1", V2, user="alice", message="added", when=at(1))
+    assert {p: m for p, m in _modes(root).items() if m & 0o077 and p != "."} == {}
+    assert_repo_healthy(root)
+
+
+def test_read_and_recent_answer_from_git(backups: Backups) -> None:
     assert backups.read("core-rtr1") is None
-    assert backups.history("core-rtr1") == []
+    assert backups.recent(10) == []
     first = backups.commit("core-rtr1", V1, user=None, message="baseline", when=at(0))
-    backups.commit("edge-rtr2", V1, user=None, message="baseline", when=at(1))
+    edge = backups.commit("edge-rtr2", V1, user=None, message="baseline", when=at(1))
     second = backups.commit("core-rtr1", V2, user="alice", message="added", when=at(2))
 
     assert backups.read("core-rtr1") == V2
+    assert backups.read("core-rtr1", at=first) == V1
+    assert backups.read("edge-rtr2", at=first) is None
     assert backups.read("edge-rtr2") == V1
     assert backups.read("nowhere") is None
-    history = backups.history("core-rtr1")
-    assert [(c.id, c.author_name, c.author_email, c.message) for c in history] == [
+    recent = backups.recent(10)
+    assert [(c.id, c.author_name, c.author_email, c.message) for c in recent] == [
         (second, "alice", "alice@core-rtr1", "added"),
+        (edge, "rospoll", "rospoll@localhost", "baseline"),
         (first, "rospoll", "rospoll@localhost", "baseline"),
     ]
-    assert history[0].time == at(2)
+    assert recent[0].time == at(2) and recent[0].parents == (edge,)
+    assert [c.id for c in backups.recent(1)] == [second]
 
 
 def test_unchanged_text_makes_no_commit(backups: Backups) -> None:
     first = backups.commit("core-rtr1", V1, user=None, message="baseline", when=at(0))
     again = backups.commit("core-rtr1", V1, user="alice", message="nothing", when=at(1))
     assert again == first
-    assert len(backups.history("core-rtr1")) == 1
+    assert len(backups.recent(10)) == 1
 
 
 def test_existing_repository_is_reopened(tmp_path: Path) -> None:
     Backups(tmp_path / "b").commit("r1", V1, user=None, message="baseline", when=at(0))
     reopened = Backups(tmp_path / "b")
     reopened.commit("r1", V2, user="bob", message="second", when=at(1))
-    assert [c.author_name for c in reopened.history("r1")] == ["bob", "rospoll"]
+    assert [c.author_name for c in reopened.recent(10)] == ["bob", "rospoll"]
 
 
 def test_naive_time_is_refused(backups: Backups) -> None:
@@ -128,7 +166,7 @@ def test_hostile_user_names_never_break_git(backups: Backups) -> None:
     log = git(backups.root, "log", "--reverse", "--format=%an%x1f%ae", "--", "core-rtr1.rsc")
     authors = [tuple(line.split("\x1f")) for line in log.splitlines()[1:]]
     assert authors == [(ident_name(u), f"{safe_name(u)}@core-rtr1") for u in HOSTILE_USERS]
-    assert [c.author_name for c in reversed(backups.history("core-rtr1")[:-1])] == [
+    assert [c.author_name for c in reversed(backups.recent(100)[:-1])] == [
         ident_name(u) for u in HOSTILE_USERS
     ]
     assert_repo_healthy(backups.root)
@@ -183,6 +221,6 @@ def test_locked_index_does_not_fail_the_commit(
     stale = backups.root / ".git" / "index.lock"
     stale.write_bytes(b"")  # e.g. a git command killed mid-way in backups/
     commit_id = backups.commit("r1", V2, user="alice", message="added", when=at(1))
-    assert backups.history("r1")[0].id == commit_id
+    assert backups.recent(1)[0].id == commit_id
     assert "index not refreshed for r1.rsc" in caplog.text
     stale.unlink()

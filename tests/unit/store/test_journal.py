@@ -77,6 +77,7 @@ def test_entries_come_back_in_order(tmp_path: Path) -> None:
     assert Journal(journal.path).entries() == written
     if sys.platform != "win32":
         assert journal.path.stat().st_mode & 0o777 == 0o600
+        assert journal.path.parent.stat().st_mode & 0o777 == 0o700
 
 
 def test_missing_journal_has_no_entries(tmp_path: Path) -> None:

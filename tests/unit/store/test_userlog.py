@@ -45,13 +45,14 @@ def test_hostile_user_names_stay_inside_the_folder_and_never_share_a_file(
 
 
 def test_blocks_are_appended_to_the_same_file(tmp_path: Path) -> None:
-    users = UserLog(tmp_path)
+    users = UserLog(tmp_path / "users")
     first = users.append("alice", "one\n")
     second = users.append("alice", "two")
-    assert first == second == tmp_path / "alice.log"
+    assert first == second == tmp_path / "users" / "alice.log"
     assert first.read_text() == "one\n\ntwo\n\n"
     if sys.platform != "win32":
         assert first.stat().st_mode & 0o777 == 0o600
+        assert first.parent.stat().st_mode & 0o777 == 0o700
 
 
 def test_render_block_is_readable_and_one_line_per_fact() -> None:
