@@ -183,7 +183,7 @@ class Journal:
             with open(self.path, "r+b") as f:
                 self._cut_torn_tail(f)
         except FileNotFoundError:
-            return
+            return  # no journal yet: nothing to repair
 
     def _cut_torn_tail(self, f: BinaryIO) -> None:
         size = f.seek(0, os.SEEK_END)

@@ -8,13 +8,17 @@ clock are never compared with ours.
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 from rospoll.attribution.history import HistoryEntry
+from rospoll.errors import StoreError
 from rospoll.files import atomic_write, make_private_dir
 from rospoll.store.names import safe_name
+
+log = logging.getLogger(__name__)
 
 
 def _mark(entry: HistoryEntry) -> str:
@@ -31,10 +35,16 @@ class HistoryMarks:
         return self.folder / f"{safe_name(device)}.json"
 
     def _load(self, device: str) -> Counter[str] | None:
+        path = self._path(device)
         try:
-            data = json.loads(self._path(device).read_text(encoding="utf-8"))
-        except (FileNotFoundError, ValueError):
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None  # never saved: nothing can be told apart yet
+        except ValueError as exc:  # damaged: like never saved; the next save rewrites it
+            log.warning("%s: unreadable history marks, starting afresh: %s", path, exc)
             return None
+        except OSError as exc:
+            raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from exc
         return Counter(str(mark) for mark in data) if isinstance(data, list) else None
 
     def new_entries(self, device: str, entries: Sequence[HistoryEntry]) -> list[HistoryEntry]:
