@@ -66,7 +66,12 @@ def render_email(changes: ChangeReport | Sequence[ChangeReport]) -> RenderedEmai
     reports.sort(key=lambda r: (r.time, r.id))
     views = [change_view(r) for r in reports]
     subject = subject_for(reports)
-    context = {"subject": subject, "changes": views, "is_digest": len(views) > 1}
+    context = {
+        "subject": subject,
+        "changes": views,
+        "is_digest": len(views) > 1,
+        "holds_secrets": any(r.holds_secrets for r in reports),
+    }
     return RenderedEmail(
         subject,
         render_template("email.txt.j2", context),
@@ -173,6 +178,7 @@ def change_view(report: ChangeReport) -> dict[str, Any]:
         "commit": clean_line(report.commit, 80),
         "counts": counts_phrase(report.counts),
         "warning": clean_line(report.warning, 1000),
+        "holds_secrets": report.holds_secrets,
     }
 
 

@@ -36,7 +36,12 @@ _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 @dataclass(frozen=True)
 class ChangeReport:
-    """One attributed change, ready to render. Texts are already masked upstream."""
+    """One attributed change, ready to render. Texts are already masked upstream.
+
+    ``holds_secrets`` says they are not: ``diff`` and ``revert`` were rendered with the
+    device's ``show_secrets_in_reports``, so the pages keep it private (0600) and the mail
+    does not claim to mask secrets.
+    """
 
     id: str  # file-name safe: [A-Za-z0-9][A-Za-z0-9._-]{0,127}; names reports/changes/<id>.*
     time: datetime  # aware; normalised to UTC
@@ -51,13 +56,14 @@ class ChangeReport:
     inferred: bool  # attribution guessed (e.g. matched by time), not read from a log line
     sections: tuple[str, ...]
     sentences: tuple[tuple[str, tuple[str, ...]], ...]  # (section path, sentences) in order
-    diff: str  # unified diff, masked
+    diff: str  # unified diff, masked unless holds_secrets
     commands: tuple[str, ...] = ()  # v7 command texts from the log
-    revert: str = ""  # RouterOS snippet undoing the change, masked
+    revert: str = ""  # RouterOS snippet undoing the change, masked unless holds_secrets
     commit: str = ""  # backup commit id
     counts: Mapping[str, int] = field(default_factory=dict)  # added/removed/changed/moved
     recipients: tuple[str, ...] = ()
     warning: str = ""  # set on a warning about the router (not a change), e.g. no logging
+    holds_secrets: bool = False  # diff/revert show secret values (show_secrets_in_reports)
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not _ID.fullmatch(self.id):
@@ -99,6 +105,7 @@ class ChangeReport:
             "counts": dict(self.counts),
             "recipients": list(self.recipients),
             "warning": self.warning,
+            "holds_secrets": self.holds_secrets,
         }
 
     @classmethod
@@ -130,6 +137,7 @@ class ChangeReport:
                 counts=dict(data.get("counts", {})),
                 recipients=tuple(data.get("recipients", ())),
                 warning=str(data.get("warning", "")),
+                holds_secrets=bool(data.get("holds_secrets", False)),
             )
         except (KeyError, TypeError) as exc:
             raise ValueError(f"not a change report: {exc!r}") from exc

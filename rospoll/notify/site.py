@@ -2,27 +2,32 @@
 
     site = ReportSite(Path("reports"))
     site.publish(report)      # changes/<id>.json + changes/<id>.html, index.html, routers/…
-    site.rebuild()            # everything again from the stored changes/*.json
 
 Layout under ``root``::
 
     index.html                 latest ``index_limit`` changes, newest first, router/user filter
     routers/<slug>.html        the same list for one router (plain links, no script needed)
-    changes/<id>.json          the ChangeReport as stored (source of truth for rebuilds)
+    changes/<id>.json          the ChangeReport as stored (the lists are rebuilt from these)
     changes/<id>.html          one page per change
     changes/.summaries.json    what the lists show, so publishing stays cheap at 10,000 changes
 
 Everything shown is cleaned and escaped (``render.change_view``); recipients and SMTP settings
 never appear. Pages carry a Content-Security-Policy that only allows the index's own script,
 by hash, so even a missed escape could not run injected script. Files are written atomically.
+
+Modes: a static site may be served, so pages and lists are 0644 (``PAGE_MODE``), except a
+change whose report ``holds_secrets`` (its device shows secrets in reports): its page and
+JSON are 0600 (``SECRET_MODE``). The lists quote only who, where, when and which sections,
+never a diff, revert or sentence, so they stay 0644. Folders are created 0700
+(``rospoll.files``); an existing folder keeps the mode its owner gave it.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
+import logging
 import re
 import threading
 from collections.abc import Iterable
@@ -36,7 +41,10 @@ from rospoll.files import atomic_write
 from rospoll.notify.render import change_view, render_template
 from rospoll.notify.report import ChangeReport
 
+log = logging.getLogger(__name__)
+
 PAGE_MODE = 0o644
+SECRET_MODE = 0o600  # page and JSON of a report that holds secrets
 
 FILTER_SCRIPT = """
 (function () {
@@ -102,7 +110,7 @@ class ReportSite:
                 atomic_write(
                     self.changes / f"{report.id}.json",
                     report.to_json().encode(),
-                    mode=PAGE_MODE,
+                    mode=_mode(report),
                     parents=True,
                 )
                 page = self._write_change_page(report)
@@ -113,22 +121,6 @@ class ReportSite:
                 raise StoreError(f"cannot write reports under {self.root}: {exc}") from exc
         return page
 
-    def rebuild(self) -> int:
-        """Regenerate every page from ``changes/*.json``; returns how many changes were found.
-
-        Unreadable JSON files are skipped. Raises ``StoreError`` when a file cannot be written.
-        """
-        with self._lock:
-            try:
-                summaries = []
-                for report in self.stored_reports():
-                    self._write_change_page(report)
-                    summaries.append(summary(report))
-                self._write_lists(summaries, routers=None)
-            except OSError as exc:
-                raise StoreError(f"cannot write reports under {self.root}: {exc}") from exc
-        return len(summaries)
-
     def stored_reports(self) -> Iterable[ChangeReport]:
         """Every readable ``changes/<id>.json``."""
         if not self.changes.is_dir():
@@ -136,8 +128,12 @@ class ReportSite:
         for path in sorted(self.changes.glob("*.json")):
             if path.name.startswith("."):
                 continue
-            with contextlib.suppress(OSError, ValueError):
-                yield ChangeReport.from_json(path.read_bytes())
+            try:
+                report = ChangeReport.from_json(path.read_bytes())
+            except (OSError, ValueError) as exc:  # its row is missing from the lists only
+                log.warning("skipping unreadable stored report %s: %s", path, exc)
+                continue
+            yield report
 
     # -- pages -------------------------------------------------------------------------------
 
@@ -145,7 +141,7 @@ class ReportSite:
         view = change_view(report)
         html = render_template("change.html.j2", {"c": view, "csp": CSP_PAGE})
         page = self.changes / f"{report.id}.html"
-        atomic_write(page, html.encode(), mode=PAGE_MODE, parents=True)
+        atomic_write(page, html.encode(), mode=_mode(report), parents=True)
         return page
 
     def _write_lists(self, summaries: list[dict[str, Any]], routers: set[str] | None) -> None:
@@ -210,6 +206,10 @@ class ReportSite:
         except (OSError, ValueError):
             return [summary(r) for r in self.stored_reports()]  # first run or damaged: rebuild
         return [s for s in data if isinstance(s, dict)] if isinstance(data, list) else []
+
+
+def _mode(report: ChangeReport) -> int:
+    return SECRET_MODE if report.holds_secrets else PAGE_MODE
 
 
 def summary(report: ChangeReport) -> dict[str, Any]:

@@ -18,7 +18,7 @@ def test_dict_round_trip_gives_an_equal_report() -> None:
 
 
 def test_json_round_trip_keeps_every_field() -> None:
-    report = make_report(source="history", inferred=True, commands=())
+    report = make_report(source="history", inferred=True, commands=(), holds_secrets=True)
     back = ChangeReport.from_json(report.to_json())
     assert back == report
     assert back.sentences[0] == ("/ip firewall filter", report.sentences[0][1])
@@ -63,3 +63,9 @@ def test_any_router_text_survives_the_json_round_trip(user: str, diff: str, sect
     text = report.to_json()
     text.encode("ascii")  # lone surrogates included: the file is always writable
     assert ChangeReport.from_json(text) == report
+
+
+def test_a_report_stored_before_holds_secrets_existed_holds_none() -> None:
+    data = make_report().to_dict()
+    del data["holds_secrets"]
+    assert ChangeReport.from_dict(data).holds_secrets is False
