@@ -4,7 +4,7 @@
     thread = DeliveryThread(outbox, settings, stop, digest=digest)
     thread.start()          # first flushes what a killed process left behind
     ...
-    stop.set(); thread.join(timeout=5)      # or thread.stop(timeout_s=5)
+    stop.set(); thread.join(timeout=5)      # it notices the stop within poll_s
 
 It wakes when a message is put, when the earliest retry or digest window is due, and at least
 every ``poll_s`` to notice ``stop_event``; it never sleeps through a stop for longer than that.
@@ -59,7 +59,6 @@ class DeliveryThread(threading.Thread):
         self.clock = clock
         self.poll_s = poll_s
         self.state = DeliveryState.STARTING
-        self.sent_count = 0
         self.last_error = ""
         self.flushed = threading.Event()  # set after the first round (the start-up flush)
 
@@ -86,8 +85,7 @@ class DeliveryThread(threading.Thread):
             if self.digest is not None:
                 self.digest.flush_due(now, self.outbox, mail_from=self.settings.mail_from)
             self.state = DeliveryState.SENDING
-            sent, failed = self.outbox.deliver_due(now, self.send)
-            self.sent_count += len(sent)
+            _, failed = self.outbox.deliver_due(now, self.send)
             if failed:
                 pending = self.outbox.pending()
                 self.last_error = pending[0].last_error if pending else self.last_error
@@ -111,9 +109,3 @@ class DeliveryThread(threading.Thread):
         if not times:
             return self.poll_s
         return max(0.0, min(min(times) - self.clock(), self.poll_s))
-
-    def stop(self, timeout_s: float = 5.0) -> None:
-        """Ask the thread to stop and wait up to ``timeout_s`` for it."""
-        self.stop_event.set()
-        self.outbox.wake.set()
-        self.join(timeout=timeout_s)

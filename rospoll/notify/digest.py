@@ -6,15 +6,24 @@
 
 Each recipient set has a folder named by a hash of its sorted, lower-cased addresses; each
 queued change is ``<queued_ns>-<report id>.json`` in it, written atomically, so a killed process
-loses nothing. A window opens with the first change queued for a set and closes ``window_s``
-later. Flushing puts the digest into the outbox first and then removes the queued files: a
-crash between the two re-sends that digest once after a restart, it never drops it.
+loses nothing; ``add`` of a report id already waiting writes nothing. A window opens with the
+first change queued for a set and closes ``window_s`` later.
+
+Flushing is exactly-once and crash-safe. Per digest (at most ``MAX_CHANGES_PER_MAIL``
+changes) it writes a plan (``flushing.plan``: the file names bundled), puts the digest into
+the outbox under a key made from those names, writes the outbox tombstones of the bundled
+report ids (``Outbox.mark_done``), then removes the queued files and the plan. A process
+killed anywhere in between finds the plan at the next flush and redoes that same digest: the
+outbox knows its key, so it is not queued twice, and changes the outbox knows are left out
+of any digest. So a caller that asks ``Outbox.knows(report.id)`` after ``holds(report.id)``
+learns whether a change's mail is already on its way.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -30,6 +39,7 @@ from rospoll.notify.report import ChangeReport
 log = logging.getLogger(__name__)
 
 MAX_CHANGES_PER_MAIL = 200  # a bigger backlog goes out as several digests
+PLAN_NAME = "flushing.plan"
 
 
 def recipient_key(recipients: Sequence[str]) -> str:
@@ -47,10 +57,16 @@ class Digest:
         self.folder = Path(folder)
         self.window_s = window_s
 
-    def add(self, report: ChangeReport, now: float) -> Path:
-        """Queue ``report`` for its recipient set; raises ``NotifyError`` if it cannot be saved."""
+    def add(self, report: ChangeReport, now: float) -> Path | None:
+        """Queue ``report`` for its recipient set; returns the file, None if already waiting.
+
+        Raises ``NotifyError`` if it cannot be saved (nothing is queued then).
+        """
         if not report.recipients:
             raise NotifyError(f"change {report.id} has no recipients to mail")
+        if self.holds(report.id):
+            log.info("change %s already waits for its digest; not queued again", report.id)
+            return None
         path = (
             self.folder
             / recipient_key(report.recipients)
@@ -61,6 +77,23 @@ class Digest:
         except (OSError, StoreError) as exc:
             raise NotifyError(f"cannot queue change {report.id} for the digest: {exc}") from exc
         return path
+
+    def holds(self, report_id: str) -> bool:
+        """True when a change with this id waits for a digest (any recipient set).
+
+        Raises ``NotifyError`` when the queue cannot be read.
+        """
+        try:
+            if not self.folder.is_dir():
+                return False
+            return any(
+                _report_id(path) == report_id
+                for group in self.folder.iterdir()
+                if group.is_dir()
+                for path in group.glob("*.json")
+            )
+        except OSError as exc:
+            raise NotifyError(f"cannot read the digest queue {self.folder}: {exc}") from exc
 
     def windows(self) -> dict[str, float]:
         """Each waiting recipient set's key and the epoch second its window closes."""
@@ -94,32 +127,82 @@ class Digest:
 
     def _flush_group(self, group: Path, now: float, outbox: Outbox, mail_from: str) -> list[Path]:
         remove_stale_temporaries(group)
-        files = sorted(group.glob("*.json"))
         written = []
-        for start in range(0, len(files), MAX_CHANGES_PER_MAIL):
-            chunk = files[start : start + MAX_CHANGES_PER_MAIL]
-            reports = [r for r in (self._read(p) for p in chunk) if r is not None]
-            if reports:
-                recipients = reports[0].recipients  # the same set for the whole group
-                message = compose_message(
-                    render_email(reports),
-                    mail_from=mail_from,
-                    recipients=recipients,
-                    date=datetime.fromtimestamp(now, timezone.utc),
-                )
-                written.append(outbox.put(message))
-            for path in chunk:
-                with contextlib.suppress(OSError):
-                    path.unlink()
+        planned = self._read_plan(group)
+        if planned is not None:  # a flush killed half-way: finish that digest first
+            written.extend(self._flush_chunk(group, planned, now, outbox, mail_from))
+        names = sorted(p.name for p in group.glob("*.json"))
+        for start in range(0, len(names), MAX_CHANGES_PER_MAIL):
+            chunk = names[start : start + MAX_CHANGES_PER_MAIL]
+            try:
+                atomic_write(group / PLAN_NAME, json.dumps(chunk).encode())
+            except StoreError as exc:
+                raise NotifyError(f"cannot flush the digest in {group}: {exc}") from exc
+            written.extend(self._flush_chunk(group, chunk, now, outbox, mail_from))
+        # Only an empty folder goes: a change queued meanwhile (or a .bad entry) keeps it.
         with contextlib.suppress(OSError):
-            group.rmdir()  # only succeeds when empty; a change queued meanwhile keeps it
+            group.rmdir()
         return written
+
+    def _flush_chunk(
+        self, group: Path, names: list[str], now: float, outbox: Outbox, mail_from: str
+    ) -> list[Path]:
+        """One digest of the queued files ``names``, as planned; see the module docstring."""
+        key = "digest-" + hashlib.sha256("\n".join(names).encode()).hexdigest()[:32]
+        paths = [group / name for name in names]
+        reports: dict[str, ChangeReport] = {}
+        for path in paths:
+            report = self._read(path)
+            if report is not None and report.id not in reports and not outbox.knows(report.id):
+                reports[report.id] = report
+        written = []
+        if reports:
+            message = compose_message(
+                render_email(list(reports.values())),
+                mail_from=mail_from,
+                recipients=next(iter(reports.values())).recipients,  # one set per group
+                date=datetime.fromtimestamp(now, timezone.utc),
+            )
+            queued = outbox.put(message, key=key)
+            if queued is not None:
+                written.append(queued)
+            outbox.mark_done(reports.keys())
+        for path in [*paths, group / PLAN_NAME]:
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass  # removed by the flush a crash interrupted
+            except OSError as exc:  # its change is marked done, so no digest repeats it
+                log.warning("cannot remove %s after its digest was queued: %s", path, exc)
+        return written
+
+    def _read_plan(self, group: Path) -> list[str] | None:
+        try:
+            names = json.loads((group / PLAN_NAME).read_bytes())
+        except FileNotFoundError:
+            return None  # no flush was interrupted
+        except (OSError, ValueError) as exc:  # its files are still queued: flushed normally
+            log.warning("ignoring an unreadable digest plan in %s: %s", group, exc)
+            return None
+        if not isinstance(names, list):
+            log.warning("ignoring a digest plan in %s that is not a list of names", group)
+            return None
+        return [n for n in names if isinstance(n, str) and n == Path(n).name]
 
     def _read(self, path: Path) -> ChangeReport | None:
         try:
             return ChangeReport.from_json(path.read_bytes())
+        except FileNotFoundError:
+            return None  # flushed by an earlier, interrupted flush of the same plan
         except (OSError, ValueError) as exc:
             log.error("unreadable digest entry %s kept as %s.bad: %s", path, path.name, exc)
-            with contextlib.suppress(OSError):
+            try:
                 path.replace(path.with_name(path.name + ".bad"))
+            except OSError as move_exc:  # removed with its digest's files; logged above
+                log.error("cannot set aside %s: %s", path, move_exc)
             return None
+
+
+def _report_id(entry: Path) -> str:
+    """The report id in a queued file's name, ``<queued_ns>-<report id>.json``."""
+    return entry.name.split("-", 1)[-1].removesuffix(".json")

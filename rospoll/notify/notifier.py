@@ -2,12 +2,17 @@
 
 notifier = Notifier(Path("reports"), settings)
 thread = notifier.start(stop_event)            # None when mail is disabled
-notifier.notify(report, now=datetime.now(timezone.utc))
+notifier.notify(report, now=datetime.now(timezone.utc))   # again after a failure: mailed once
+
+``notify`` is idempotent per ``report.id``: the mail is queued once however often it is
+called (the outbox and digest queue are the record, see ``outbox`` and ``digest``), and the
+pages are written again, which leaves one page and one row. So after a crash, or after
+``notify`` raised, calling it again with the same report finishes what is missing.
 """
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +26,8 @@ from rospoll.notify.outbox import Backoff, Outbox, Send
 from rospoll.notify.render import render_email
 from rospoll.notify.report import ChangeReport
 from rospoll.notify.site import ReportSite
+
+log = logging.getLogger(__name__)
 
 
 class Notifier:
@@ -52,33 +59,49 @@ class Notifier:
         """
         removed = 0
         for tmp in self.report_dir.rglob(f".*{TMP_SUFFIX}"):
-            with contextlib.suppress(OSError):
+            try:
                 tmp.unlink()
                 removed += 1
+            except OSError as exc:  # a leftover holds nothing; the next start retries
+                log.warning("cannot remove leftover %s: %s", tmp, exc)
         return removed
 
     def notify(self, report: ChangeReport, *, now: datetime) -> Path | None:
-        """Queue the mail (or digest entry) for ``report``, then publish its report pages.
+        """Queue the mail (or digest entry) for ``report`` once, then publish its pages.
 
-        Returns the outbox or digest file written, None when mail is disabled or the change
-        has no recipients. Raises ``NotifyError`` (outbox) or ``StoreError`` (site); the mail
-        is queued before the site is touched, so a full disk for pages does not lose it.
+        Returns the outbox or digest file this call wrote; None when mail is disabled, the
+        change has no recipients, or its mail was queued by an earlier call (waiting, sent,
+        failed for good, or bundled into a digest). Raises ``NotifyError`` when the mail
+        cannot be queued (outbox or digest folder not writable, a bad address, a template
+        failure): no page is written then, and a later call queues it. Raises
+        ``StoreError`` when a page cannot be written: the mail is queued by then, and a
+        later call writes the pages without queuing it twice.
         """
         queued: Path | None = None
         if self.settings.enabled and report.recipients:
-            if self.digest is not None:
-                queued = self.digest.add(report, now.timestamp())
-                self.outbox.wake.set()
-            else:
-                message = compose_message(
-                    render_email(report),
-                    mail_from=self.settings.mail_from,
-                    recipients=report.recipients,
-                    date=now,
-                )
-                queued = self.outbox.put(message)
+            queued = self._queue(report, now)
         self.site.publish(report)
         return queued
+
+    def _queue(self, report: ChangeReport, now: datetime) -> Path | None:
+        if self.digest is not None:
+            # This order: a flush marks a change done before it removes its queued file.
+            if self.digest.holds(report.id) or self.outbox.knows(report.id):
+                log.info("change %s is already queued for mail; not again", report.id)
+                return None
+            queued = self.digest.add(report, now.timestamp())
+            self.outbox.wake.set()
+            return queued
+        if self.outbox.knows(report.id):
+            log.info("change %s is already queued for mail; not again", report.id)
+            return None
+        message = compose_message(
+            render_email(report),
+            mail_from=self.settings.mail_from,
+            recipients=report.recipients,
+            date=now,
+        )
+        return self.outbox.put(message, key=report.id)
 
     def start(
         self, stop_event: threading.Event, *, send: Send | None = None, poll_s: float = 0.5

@@ -99,7 +99,7 @@ def test_smtp_down_for_three_changes_then_up_delivers_each_once(tmp_path: Path) 
         send_message(message, settings)
 
     for n in range(3):
-        outbox.put(_message(n, user=f"user{n}"))
+        outbox.put(_message(n, user=f"user{n}"), key=f"k{n}")
     sent, failed = outbox.deliver_due(1000.0, send)
     assert sent == [] and len(failed) == 3
     assert "cannot reach SMTP server 127.0.0.1" in outbox.pending()[0].last_error
@@ -126,7 +126,7 @@ def test_the_delivery_thread_retries_until_the_server_returns(tmp_path: Path) ->
     server = None
     try:
         for n in range(3):
-            outbox.put(_message(n))
+            outbox.put(_message(n), key=f"k{n}")
         wait_until(lambda: outbox.pending() and all(p.attempts for p in outbox.pending()),
                    what="a failed attempt for every message")
         assert "cannot reach" in thread.last_error
@@ -134,7 +134,8 @@ def test_the_delivery_thread_retries_until_the_server_returns(tmp_path: Path) ->
         wait_until(lambda: not outbox.pending(), timeout_s=10, what="the outbox to empty")
         assert server.sink.count() == 3
     finally:
-        thread.stop(timeout_s=5)
+        stop.set()
+        thread.join(timeout=5)
         if server is not None:
             server.stop()
     assert not thread.is_alive()
@@ -149,7 +150,7 @@ _PUT_AND_HANG = textwrap.dedent(
     from rospoll.notify import Outbox
     outbox = Outbox(Path(sys.argv[1]))
     for n in range(3):
-        outbox.put(_message(n, user=f"killed{n}"))
+        outbox.put(_message(n, user=f"killed{n}"), key=f"killed{n}")
     print("queued", flush=True)
     time.sleep(60)  # "stuck before sending": killed with SIGKILL by the test
     """
@@ -181,7 +182,9 @@ def test_messages_queued_by_a_killed_process_go_out_once_after_restart(
         assert thread.flushed.wait(10), "the start-up flush did not finish"
         wait_until(lambda: smtp_server.sink.count() == 3, what="three deliveries")
     finally:
-        thread.stop(timeout_s=5)
+        stop.set()
+        thread.join(timeout=5)
+    assert not thread.is_alive()
     users = sorted(_parse(e.data)["Subject"].split(": ", 1)[1].split(" ")[0]
                    for e in smtp_server.sink.envelopes)
     assert users == ["killed0", "killed1", "killed2"]

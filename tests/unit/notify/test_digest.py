@@ -56,3 +56,18 @@ def test_recipient_order_and_case_do_not_split_a_digest() -> None:
     assert recipient_key(["A@example.net", "b@example.net"]) == recipient_key(
         ["b@example.net", "a@example.net"]
     )
+
+
+def test_a_change_already_waiting_is_not_queued_again(tmp_path: Path) -> None:
+    digest = Digest(tmp_path, window_s=60)
+    assert digest.add(make_report(1), NOW) is not None
+    assert digest.add(make_report(1), NOW + 5) is None
+    assert len(list(tmp_path.rglob("*.json"))) == 1
+
+
+def test_holds_matches_whole_report_ids_only(tmp_path: Path) -> None:
+    digest = Digest(tmp_path, window_s=60)
+    digest.add(make_report(id="core-rtr1-1"), NOW)
+    assert digest.holds("core-rtr1-1")
+    assert not digest.holds("rtr1-1") and not digest.holds("1")
+    assert not Digest(tmp_path / "none", window_s=60).holds("core-rtr1-1")
