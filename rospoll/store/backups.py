@@ -212,7 +212,7 @@ class Backups:
             try:
                 self._file_lock.acquire(timeout=0)
             except filelock.Timeout:
-                return
+                return  # a writer holds it; the sweep runs under our first commit's lock
             try:
                 self._sweep_after_crash()
                 self._swept = True
