@@ -39,7 +39,7 @@ bench: install
 	$(BIN)/python bench/run.py
 
 demo: install
-	$(BIN)/python -m rospoll.demo
+	$(BIN)/python -m rospoll.lab.demo
 
 watch: install
 	$(BIN)/rospoll watch

@@ -23,10 +23,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rospoll import app  # noqa: E402
 from rospoll import files as atomic_module  # noqa: E402
-from rospoll import poll as poll_module  # noqa: E402
-from rospoll import recorder as recorder_module  # noqa: E402
+from rospoll.app import paths  # noqa: E402
+from rospoll.app import pipeline as pipeline_module  # noqa: E402
+from rospoll.app import poll as poll_module  # noqa: E402
 from rospoll.device import exec_session as exec_module  # noqa: E402
 from rospoll.device import hostkeys as hostkeys_module  # noqa: E402
 from rospoll.inventory import load_inventory  # noqa: E402
@@ -83,9 +83,9 @@ def _install() -> None:
     )
     _timed(session, "close", "close")
     _timed(poll_module, "fetch", SLOT)
-    _timed(recorder_module.Recorder, "record", "record (validate, parse, diff, store)")
+    _timed(pipeline_module.Pipeline, "record", "record (validate, parse, diff, store)")
     for name in ("validate_export", "parse_normalised", "diff_exports", "parse_history"):
-        _timed(recorder_module, name, f"record: {name}")
+        _timed(pipeline_module, name, f"record: {name}")
     _timed(backups_module.Backups, "read", "record: backups read (git HEAD)")
     _timed(backups_module.Backups, "commit", "record: backups commit")
     _timed(marks_module.HistoryMarks, "save", "record: history marks save")
@@ -104,8 +104,8 @@ def main(argv: list[str]) -> int:
     _started[0] = time.perf_counter()
     outcomes = poll_module.poll_all(
         devices,
-        known_hosts=app.known_hosts(inventory),
-        recorder=app.recorder(inventory),
+        known_hosts=paths.known_hosts(inventory),
+        pipeline=pipeline_module.Pipeline.for_inventory(inventory),
         workers=args.workers,
     )
     wall = time.perf_counter() - _started[0]

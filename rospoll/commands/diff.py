@@ -10,18 +10,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rospoll.config import (
-    ChangeSet,
-    Export,
-    diff_exports,
-    render_html,
-    unified_diff,
-    validate_export,
-)
-from rospoll.config.parse import parse_normalised
-from rospoll.errors import ExportInvalidError
+if TYPE_CHECKING:  # imported when run: only the command that runs pays for its imports
+    from rospoll.config import ChangeSet, Export
 
 EXIT_EQUAL, EXIT_DIFFERENT, EXIT_TROUBLE = 0, 1, 2
 
@@ -51,6 +43,10 @@ class _Trouble(Exception):
 def _load(path: Path, like: Export | None = None) -> tuple[str, Export]:
     """The normalised text of the export at ``path`` (what the unified diff compares) and
     the parsed export (parsed ``like`` the other one: see ``parse_normalised``)."""
+    from rospoll.config import validate_export
+    from rospoll.config.parse import parse_normalised
+    from rospoll.errors import ExportInvalidError
+
     try:
         text = path.read_bytes().decode("utf-8", "surrogateescape")
     except OSError as exc:
@@ -63,6 +59,8 @@ def _load(path: Path, like: Export | None = None) -> tuple[str, Export]:
 
 
 def _text(changes: ChangeSet, old: str, new: str, args: argparse.Namespace) -> str:
+    from rospoll.config import unified_diff
+
     lines = changes.sentences(show_secrets=args.show_secrets)
     diff = unified_diff(
         old, new, show_secrets=args.show_secrets, old_name=str(args.old), new_name=str(args.new)
@@ -83,6 +81,8 @@ def _write(output: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compare ``args.old`` with ``args.new`` and print the changes; returns the exit code."""
+    from rospoll.config import diff_exports, render_html
+
     try:
         old_text, old = _load(args.old)
         new_text, new = _load(args.new, like=old)

@@ -4,20 +4,18 @@
 the key the router offers now) and prints the new fingerprint. If that connection does not
 get as far as the key exchange, the old pin is put back: nothing is accepted blindly.
 ``--replaced`` also lets the next export through when its serial number, software id or
-system id differ from the stored version's (see :mod:`rospoll.identity_check`).
+system id differ from the stored version's (see :mod:`rospoll.app.identity`).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from rospoll import app
-from rospoll.device.exec_session import ExecSession
-from rospoll.device.hostkeys import fingerprint, host_id
-from rospoll.errors import DeviceError
-from rospoll.identity_check import ReplacedMarks
-from rospoll.inventory import Device, Inventory, load_inventory
+if TYPE_CHECKING:  # imported in the run functions: a command pays only for its own imports
+    from rospoll.device.hostkeys import KnownHosts
+    from rospoll.inventory import Device, Inventory
 
 EXIT_UNKNOWN_ROUTER = 2
 
@@ -54,10 +52,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from rospoll.app.paths import known_hosts
+    from rospoll.device.hostkeys import fingerprint, host_id
+    from rospoll.inventory import load_inventory
+
     inventory = load_inventory(args.inventory)
     if getattr(args, "limit", None):
         inventory = inventory.filter(args.limit)
-    pins = app.known_hosts(inventory)
+    pins = known_hosts(inventory)
     for device in inventory.devices:
         key = pins.get(host_id(device.host, device.port))
         shown = fingerprint(key) if key is not None else "not pinned yet"
@@ -70,12 +72,31 @@ def _find(inventory: Inventory, name: str) -> Device | None:
 
 
 def run_accept(args: argparse.Namespace) -> int:
+    from rospoll.app.identity import ReplacedMarks
+    from rospoll.app.paths import LOCK_WAIT_S, known_hosts, lock_path, state_dir
+    from rospoll.inventory import load_inventory
+    from rospoll.store import DataLock
+
     inventory = load_inventory(args.inventory)
     device = _find(inventory, args.router)
     if device is None:
         print(f"rospoll: no router named {args.router!r} in {args.inventory}", file=sys.stderr)
         return EXIT_UNKNOWN_ROUTER
-    pins = app.known_hosts(inventory)
+    # a running watch or poll-once writes the pins too: accept waits for it like they do
+    with DataLock(lock_path(inventory), timeout_s=LOCK_WAIT_S):
+        code, pinned = _accept(device, known_hosts(inventory))
+        if pinned and args.replaced:
+            marker = ReplacedMarks(state_dir(inventory) / "replaced").mark(device.name)
+            print(f"{device.name}: the next export may come from another router ({marker})")
+    return code
+
+
+def _accept(device: Device, pins: KnownHosts) -> tuple[int, bool]:
+    """Forget the router's pin, connect once to pin its key now: (exit code, pinned)."""
+    from rospoll.device.exec_session import ExecSession
+    from rospoll.device.hostkeys import fingerprint, host_id
+    from rospoll.errors import DeviceError
+
     name = host_id(device.host, device.port)
     old = pins.get(name)
     pins.forget(name)
@@ -92,12 +113,9 @@ def run_accept(args: argparse.Namespace) -> int:
         if old is not None:
             pins.pin(name, old)
         print(f"rospoll: {device.name}: no key pinned, old pin kept: {error}", file=sys.stderr)
-        return 1
+        return 1, False
     was = fingerprint(old) if old is not None else "nothing"
     print(f"{device.name}: pinned {fingerprint(new)} (was {was})")
     if error is not None:
         print(f"rospoll: {device.name}: key pinned, but: {error.message}", file=sys.stderr)
-    if args.replaced:
-        marker = ReplacedMarks(app.state_dir(inventory) / "replaced").mark(device.name)
-        print(f"{device.name}: the next export may come from another router ({marker})")
-    return 0 if error is None else 1
+    return (0 if error is None else 1), True

@@ -7,16 +7,11 @@ import json
 import sys
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rospoll import app, reporting
-from rospoll.device.pool import Outcome
-from rospoll.inventory import load_inventory
-from rospoll.poll import poll_all
-from rospoll.recorder import Recorded
-from rospoll.store import DataLock
-
-LOCK_WAIT_S = 10.0
+if TYPE_CHECKING:  # imported in run(): only the command that runs pays for its imports
+    from rospoll.app.change import Recorded
+    from rospoll.app.concurrency import Outcome
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,26 +29,33 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
+    from rospoll.app.paths import LOCK_WAIT_S, known_hosts, lock_path
+    from rospoll.app.pipeline import Pipeline
+    from rospoll.app.poll import poll_all
+    from rospoll.app.reports import deliver_due, notifier
+    from rospoll.inventory import load_inventory
+    from rospoll.store import DataLock
+
     inventory = load_inventory(args.inventory)
     if args.limit:
         inventory = inventory.filter(args.limit)
-    with DataLock(app.lock_path(inventory), timeout_s=LOCK_WAIT_S):
-        notifier = reporting.notifier(inventory)
-        notifier.remove_leftovers()  # under the lock: a killed run's half-written files
-        recorder = app.recorder(inventory, notifier)
+    with DataLock(lock_path(inventory), timeout_s=LOCK_WAIT_S):
+        mail = notifier(inventory)
+        mail.remove_leftovers()  # under the lock: a killed run's half-written files
+        pipeline = Pipeline.for_inventory(inventory, mail)
         progress = (
             _Progress(len(inventory.devices)) if sys.stdout.isatty() and not args.json else None
         )
         outcomes = poll_all(
             inventory.devices,
-            known_hosts=app.known_hosts(inventory),
-            recorder=recorder,
+            known_hosts=known_hosts(inventory),
+            pipeline=pipeline,
             workers=inventory.settings.poll_workers,
             on_done=progress.step if progress else None,
         )
         if progress:
             progress.done()
-        reporting.deliver_due(notifier, time.time())
+        deliver_due(mail, time.time())
     if args.json:
         print(json.dumps(_summary(outcomes), indent=2))
     else:
@@ -61,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
             line = _line(outcome, verbose=args.verbose)
             if line:
                 print(line, file=sys.stderr if outcome.failed else sys.stdout)
-    return 1 if any(o.failed for o in outcomes) else 0
+    unreported = any(o.value is not None and o.value.unreported for o in outcomes)
+    return 1 if unreported or any(o.failed for o in outcomes) else 0
 
 
 def _line(outcome: Outcome[Recorded], *, verbose: bool) -> str:
@@ -70,20 +73,9 @@ def _line(outcome: Outcome[Recorded], *, verbose: bool) -> str:
         return f"{name}: FAILED: {outcome.error}"
     if not outcome.value.changes and not outcome.value.baseline:
         return f"{name}: unchanged" if verbose else ""
+    from rospoll.app.change import describe
+
     return describe(outcome.value)
-
-
-def describe(recorded: Recorded) -> str:
-    """One line: the baseline, or who changed which sections; empty when nothing changed."""
-    name = recorded.device.name
-    if recorded.baseline:
-        return f"{name}: baseline stored"
-    parts = [
-        f"{c.entry.user} ({c.entry.source}{', inferred' if c.entry.inferred else ''}) "
-        f"{', '.join(c.entry.sections)}"
-        for c in recorded.changes
-    ]
-    return f"{name}: changed by {'; '.join(parts)}" if parts else ""
 
 
 def _summary(outcomes: list[Outcome[Recorded]]) -> dict[str, Any]:

@@ -8,9 +8,6 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from rospoll import app
-from rospoll.inventory import load_inventory
-
 STALE_AFTER_S = 15.0
 
 
@@ -32,8 +29,11 @@ def _when(epoch: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rospoll.app.paths import state_dir
+    from rospoll.inventory import load_inventory
+
     inventory = load_inventory(args.inventory)
-    path = app.state_dir(inventory) / "status.json"
+    path = state_dir(inventory) / "status.json"
     try:
         status = json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):

@@ -7,12 +7,10 @@ import signal
 import sys
 import threading
 from types import FrameType
+from typing import TYPE_CHECKING
 
-from rospoll import app
-from rospoll.commands.poll_once import LOCK_WAIT_S, describe
-from rospoll.inventory import load_inventory
-from rospoll.recorder import Recorded
-from rospoll.store import DataLock
+if TYPE_CHECKING:  # imported in run(): only the command that runs pays for its imports
+    from rospoll.app.change import Recorded
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,7 +26,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    from rospoll.watch import Watcher  # imports netmiko: not on every command's start
+    from rospoll.app.change import describe
+    from rospoll.app.paths import LOCK_WAIT_S, lock_path
+    from rospoll.app.watcher import Watcher
+    from rospoll.inventory import load_inventory
+    from rospoll.store import DataLock
 
     inventory = load_inventory(args.inventory)
     if args.limit:
@@ -40,13 +42,15 @@ def run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    if hasattr(signal, "SIGBREAK"):  # Windows: Ctrl-Break, and what a service manager sends
+        signal.signal(signal.SIGBREAK, on_signal)
 
     def on_recorded(recorded: Recorded) -> None:
         line = describe(recorded)
         if line:
             print(line, flush=True)
 
-    with DataLock(app.lock_path(inventory), timeout_s=LOCK_WAIT_S):
+    with DataLock(lock_path(inventory), timeout_s=LOCK_WAIT_S):
         print(f"rospoll: watching {len(inventory.devices)} routers", file=sys.stderr, flush=True)
         Watcher(inventory, stop=stop, on_recorded=on_recorded).run()
     print("rospoll: stopped", file=sys.stderr, flush=True)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from rospoll.app.watcher import Watcher
 from rospoll.inventory import load_inventory
 from rospoll.store import Journal
-from rospoll.watch import Watcher
 from tests.conftest import wait_until
 from tests.notify.conftest import SmtpServer, free_port
 

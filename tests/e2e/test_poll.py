@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import rospoll.poll as poll_module
+import rospoll.app.poll as poll_module
 from rospoll.device.exec_session import ExecSession, Running
 from rospoll.device.output import SessionInfo
 from rospoll.store import Journal

@@ -10,18 +10,18 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import rospoll.device.follower as follower_module
-import rospoll.poll as poll_module
+import rospoll.app.follower as follower_module
+import rospoll.app.poll as poll_module
+from rospoll.app.watcher import Watcher
 from rospoll.inventory import load_inventory
 from rospoll.store import Journal, JournalEntry
-from rospoll.watch import Watcher
 from tests.conftest import wait_until
 from tests.e2e.conftest import Lab, ssh_change
 
@@ -45,14 +45,11 @@ def watching(
     lab: Lab,
     routers: tuple[str, ...],
     baselines: tuple[str, ...] | None = None,
-    prepare: Callable[[Watcher], None] | None = None,
 ) -> Iterator[Watcher]:
     """Run a Watcher in a thread until the block ends; yields once every router is followed
     and the start-up catch-up export (the baseline) of ``baselines`` (default: all) is stored."""
     stop = threading.Event()
     watcher = Watcher(load_inventory(lab.inventory), stop=stop)
-    if prepare is not None:
-        prepare(watcher)
     thread = threading.Thread(target=watcher.run, name="watch-under-test", daemon=True)
     thread.start()
     try:
@@ -265,22 +262,23 @@ def test_watcher_in_process_leaves_no_threads_and_closes_every_session(make_lab)
         all_sessions_closed(lab, name)
 
 
-def test_a_crashed_follower_reconnects_and_the_change_is_still_credited(make_lab) -> None:
+def test_a_crashed_follower_reconnects_and_the_change_is_still_credited(
+    make_lab, monkeypatch
+) -> None:
     lab = make_lab(versions=("7.16",), rospoll_debounce="1s")
     crash = threading.Event()
 
-    def crash_once(watcher: Watcher) -> None:
-        real = watcher.queue_burst
+    real_note = follower_module.Follower._note
 
-        def queue_burst(burst):  # type: ignore[no-untyped-def]
-            if crash.is_set() and burst.events:
-                crash.clear()
-                raise RuntimeError("on_burst blew up")
-            real(burst)
+    def crash_once(self: follower_module.Follower, line: str):  # type: ignore[no-untyped-def]
+        event = real_note(self, line)
+        if crash.is_set() and event is not None:
+            crash.clear()
+            raise RuntimeError("reading the change line blew up")
+        return event
 
-        watcher.queue_burst = queue_burst  # type: ignore[method-assign]
-
-    with watching(lab, ("lab1",), prepare=crash_once) as watcher:
+    monkeypatch.setattr(follower_module.Follower, "_note", crash_once)
+    with watching(lab, ("lab1",)) as watcher:
         crash.set()
         lab.router("lab1").apply("alice", ADD_ADDRESS)
         # the burst is lost with the crash; the reconnect's catch-up finds it in history

@@ -28,10 +28,10 @@ from typing import Any
 
 import pytest
 
+from rospoll.app.watcher import Watcher
 from rospoll.inventory import load_inventory
 from rospoll.notify.site import ReportSite
 from rospoll.store import Journal, JournalEntry
-from rospoll.watch import Watcher
 from tests.conftest import wait_until
 from tests.e2e.conftest import Lab
 from tests.notify.conftest import SmtpServer
@@ -265,7 +265,7 @@ def test_reboots_mid_follow_mid_export_mid_burst_and_ten_in_a_row_lose_and_inven
         down = time.time()
         router.apply("alice", add_address(3))
         wanted[address(3)] = "lab1"
-        exporting = watcher._device_locks["lab1"]  # held while lab1's export runs
+        exporting = watcher.exporting["lab1"]  # held while lab1's export runs
         wait_until(exporting.locked, timeout_s=DEBOUNCE_S + 3, what="lab1's export to start")
         time.sleep(0.5)  # into the 3 s export; the reboot must cut it
         router.reboot(down_s=0.5)
@@ -316,7 +316,7 @@ def test_a_60s_export_delays_no_other_routers_follow_or_poll_and_stop_stays_boun
     with watching(lab, ("lab1", "lab2")) as watcher:
         slow.export_delay_s = 60
         slow.apply("alice", add_address(1))
-        exporting = watcher._device_locks["lab1"]  # held while lab1's export runs
+        exporting = watcher.exporting["lab1"]  # held while lab1's export runs
         wait_until(exporting.locked, timeout_s=DEBOUNCE_S + 5, what="lab1's slow export")
         latencies = []
         for n in (2, 3):
@@ -355,11 +355,11 @@ def _raise_killed(*args: object, **kwargs: object) -> None:
     raise Killed
 
 
-CRASH_POINTS = {  # where the kill falls → how many mails the change gets in the end
-    "after the commit, before the journal line": ("rospoll.store.journal.Journal.append", 1),
-    "after the journal line, before the mail is queued": ("rospoll.notify.outbox.Outbox.put", 1),
-    "after the mail is queued, before the pages": ("rospoll.notify.site.ReportSite.publish", 2),
-    "after mail and pages, before the user log": ("rospoll.store.userlog.UserLog.append", 2),
+CRASH_POINTS = {  # where the kill falls → what raises there; the change is mailed once
+    "after the commit, before the journal line": "rospoll.store.journal.Journal.append",
+    "after the journal line, before the mail is queued": "rospoll.notify.outbox.Outbox.put",
+    "after the mail is queued, before the pages": "rospoll.notify.site.ReportSite.publish",
+    "after mail and pages, before the user log": "rospoll.store.userlog.UserLog.append",
 }
 
 
@@ -367,7 +367,7 @@ CRASH_POINTS = {  # where the kill falls → how many mails the change gets in t
 def test_a_run_killed_between_two_steps_of_storing_a_change_is_finished_by_the_next(
     make_lab, smtp, monkeypatch, point: str
 ) -> None:
-    target, mails_expected = CRASH_POINTS[point]
+    target = CRASH_POINTS[point]
     lab = make_lab(versions=("7.16",), **mail_settings(smtp))
     router = lab.router("lab1")
     assert lab.rospoll("poll-once") == 0  # baseline
@@ -385,11 +385,11 @@ def test_a_run_killed_between_two_steps_of_storing_a_change_is_finished_by_the_n
     bob = next(e for e in journal(lab) if e.user == "bob")
     assert (bob.source, bob.sections, bob.added) == ("history", ("/ip address",), 1)
     assert bob.command is not None and address(1) in bob.command
-    assert per_commit[bob.commit] == mails_expected, per_commit
+    assert per_commit[bob.commit] == 1, per_commit  # exactly once, wherever the kill fell
     assert [e.user for e in journal(lab)] == ["alice", "bob"]
     assert_store_sound(lab)
     assert lab.rospoll("poll-once") == 0  # and a third run adds nothing
-    assert len(journal(lab)) == 2 and len(mails(smtp)) == 1 + mails_expected
+    assert len(journal(lab)) == 2 and len(mails(smtp)) == 2
 
 
 def test_a_rotated_journal_replays_no_old_change(make_lab, smtp) -> None:
@@ -412,6 +412,7 @@ def test_a_rotated_journal_replays_no_old_change(make_lab, smtp) -> None:
 KILL_SEED = 20240501
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_kill_9_at_random_moments_during_20_changes_loses_and_doubles_nothing(
     make_lab, smtp
 ) -> None:
@@ -480,7 +481,7 @@ def test_kill_9_at_random_moments_during_20_changes_loses_and_doubles_nothing(
         f"{len(doubled)} changes mailed twice"
     )
     recovered = sum(
-        "left unfinished by a run that stopped abruptly"
+        "left unfinished by a run that stopped or failed"
         in (lab.root / f"watch-{k}.log").read_text()
         for k in range(len(procs))
     )

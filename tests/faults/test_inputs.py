@@ -24,11 +24,12 @@ from typing import cast
 import asyncssh
 import pytest
 
+import rospoll.app.poll as poll_module
 import rospoll.lab
-import rospoll.poll as poll_module
+from rospoll.app.follower import Burst, Follower
+from rospoll.app.watcher import Watcher
 from rospoll.attribution.logline import ChangeEvent, parse_log_line
 from rospoll.attribution.stream import LineAssembler
-from rospoll.device.follower import Burst, Follower
 from rospoll.device.output import SessionInfo
 from rospoll.device.poller import Fetched
 from rospoll.device.session import RouterSession
@@ -36,7 +37,6 @@ from rospoll.errors import ConnectError
 from rospoll.inventory import load_inventory
 from rospoll.lab import LabFleet, LabRouter
 from rospoll.store import Journal
-from rospoll.watch import Watcher
 from tests.conftest import wait_until
 from tests.e2e.conftest import USERS, Lab, write_hosts
 from tests.notify.conftest import SmtpServer, free_port
@@ -478,6 +478,17 @@ def hostile_stream() -> bytes:
     )
 
 
+class Collected:
+    """A follower's sink keeping the bursts (not the burst-started notes)."""
+
+    def __init__(self, bursts: list[Burst]) -> None:
+        self.bursts = bursts
+
+    def put(self, item: object) -> None:
+        if isinstance(item, Burst):
+            self.bursts.append(item)
+
+
 def test_follower_survives_a_hostile_log_stream(tmp_path: Path) -> None:
     """1 MB lines, invalid UTF-8 (decoded as netmiko does), ANSI, NUL: events, bounded."""
     text = hostile_stream().decode("utf-8", "ignore")  # netmiko's read_channel
@@ -491,7 +502,7 @@ def test_follower_survives_a_hostile_log_stream(tmp_path: Path) -> None:
     bursts: list[Burst] = []
     stop = threading.Event()
     session = cast(RouterSession, HostileSession(chunks))
-    follower = Follower(device, open_session=lambda _d: session, on_burst=bursts.append, stop=stop)
+    follower = Follower(device, open_session=lambda _d: session, out=Collected(bursts), stop=stop)
     started = time.monotonic()
     follower.start()
     try:

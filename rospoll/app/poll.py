@@ -1,25 +1,27 @@
 """Poll: fetch a router's export and history, record it; retried once when the export is bad.
 
 Used by ``rospoll poll-once``, the scheduled poll of ``rospoll watch`` and the follower's
-bursts (which pass their log events along).
+bursts (which pass their log events along). Fetching is the device stage; recording is
+the rest of :class:`~rospoll.app.pipeline.Pipeline`.
 """
 
 from __future__ import annotations
 
 import queue
-import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
 
+from rospoll.app.change import Recorded
+from rospoll.app.concurrency import Outcome, Workers, outcome_of
+from rospoll.app.pipeline import Pipeline
 from rospoll.attribution.logline import ChangeEvent
 from rospoll.device.hostkeys import KnownHosts
 from rospoll.device.poller import ExportSession, Fetched, export_session, fetch
-from rospoll.device.pool import Outcome, outcome_of
 from rospoll.errors import ExportError, ExportInvalidError
 from rospoll.inventory import Device
-from rospoll.recorder import Recorded, Recorder
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class _Retry:
 def _attempt(
     device: Device,
     fetched: Callable[[], Fetched],
-    recorder: Recorder,
+    pipeline: Pipeline,
     events: Sequence[ChangeEvent],
     retry_of: _Retry | None,
 ) -> Recorded | _Retry:
@@ -51,7 +53,7 @@ def _attempt(
         retry_of is not None and retry_of.first is not None and got.export == retry_of.first.export
     )
     try:
-        return recorder.record(device, got, events=events, allow_shrink=same)
+        return pipeline.record(device, got, events=events, allow_shrink=same)
     except ExportInvalidError as exc:
         if retry_of is None:
             return _Retry(got)
@@ -62,7 +64,7 @@ def poll_device(
     device: Device,
     *,
     known_hosts: KnownHosts,
-    recorder: Recorder,
+    pipeline: Pipeline,
     events: Sequence[ChangeEvent] = (),
     opener: Callable[[Device], ExportSession] | None = None,
 ) -> Recorded:
@@ -76,9 +78,9 @@ def poll_device(
     def fetched() -> Fetched:
         return fetch(device, known_hosts, session=opener(device) if opener else None)
 
-    result = _attempt(device, fetched, recorder, events, None)
+    result = _attempt(device, fetched, pipeline, events, None)
     if isinstance(result, _Retry):
-        result = _attempt(device, fetched, recorder, events, result)
+        result = _attempt(device, fetched, pipeline, events, result)
     assert not isinstance(result, _Retry)  # a second try records or raises
     return result
 
@@ -87,7 +89,7 @@ def poll_all(
     devices: Iterable[Device],
     *,
     known_hosts: KnownHosts,
-    recorder: Recorder,
+    pipeline: Pipeline,
     workers: int,
     on_done: Callable[[Outcome[Recorded]], None] | None = None,
 ) -> list[Outcome[Recorded]]:
@@ -104,29 +106,24 @@ def poll_all(
     jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
     fetched: queue.SimpleQueue[tuple[_Job, Future[Fetched]] | None] = queue.SimpleQueue()
     recorded: queue.SimpleQueue[_Recorded] = queue.SimpleQueue()
-    # daemon threads never keep a Ctrl-C'd process alive; they are joined below otherwise
-    fetchers = [
-        threading.Thread(
-            target=_fetch_jobs,
-            args=(jobs, fetched, known_hosts),
-            name=f"rospoll-fetch-{n}",
-            daemon=True,
-        )
-        for n in range(max(1, min(workers, len(todo))))
-    ]
-    recorders = [
-        threading.Thread(
-            target=_record_jobs,
-            args=(fetched, recorded, recorder),
-            name=f"rospoll-record-{n}",
-            daemon=True,
-        )
-        for n in range(min(RECORDERS, len(todo)))
-    ]
     for index, device in enumerate(todo):
         jobs.put(_Job(index, device, None))
-    for thread in fetchers + recorders:
-        thread.start()
+
+    def record(item: tuple[_Job, Future[Fetched]]) -> None:
+        job, future = item
+        attempt = partial(_attempt, job.device, future.result, pipeline, (), job.retry_of)
+        try:
+            recorded.put((job, outcome_of(job.device, attempt)))
+        except BaseException as exc:  # not an error of this router's: the caller re-raises
+            recorded.put((job, exc))
+
+    fetchers = Workers(
+        jobs,
+        partial(_fetch_from, jobs=jobs, fetched=fetched, known_hosts=known_hosts),
+        count=min(workers, len(todo)),
+        name="rospoll-fetch",
+    )
+    recorders = Workers(fetched, record, count=min(RECORDERS, len(todo)), name="rospoll-record")
     outcomes: dict[int, Outcome[Recorded]] = {}
     try:
         while len(outcomes) < len(todo):
@@ -140,38 +137,21 @@ def poll_all(
             outcomes[job.index] = Outcome(job.device, value, outcome.error)
             if on_done is not None:
                 on_done(outcomes[job.index])
-    finally:
-        for _ in fetchers:
-            jobs.put(None)
-        for _ in recorders:
-            fetched.put(None)
-    for thread in fetchers + recorders:
-        thread.join()
+    except BaseException:  # Ctrl-C: daemon threads never keep the process alive
+        fetchers.stop(time.monotonic())
+        recorders.stop(time.monotonic())
+        raise
+    fetchers.stop(time.monotonic() + STOP_WAIT_S)
+    recorders.stop(time.monotonic() + STOP_WAIT_S, drop_queued=False)
     return [outcomes[index] for index in range(len(todo))]
 
 
 # Recording is mostly Python (one thread at a time) and fsync waits; a few threads overlap
 # the waits: 500 baselines (one git commit each) recorded in one thread fell behind the fetches.
 RECORDERS = 4
-
+STOP_WAIT_S = 30.0  # a running export or commit ends well within its own timeouts
 
 _Recorded = tuple["_Job", Outcome[Recorded | _Retry] | BaseException]
-
-
-def _record_jobs(
-    fetched: queue.SimpleQueue[tuple[_Job, Future[Fetched]] | None],
-    recorded: queue.SimpleQueue[_Recorded],
-    recorder: Recorder,
-) -> None:
-    """One recording thread: records fetches until None."""
-    while (item := fetched.get()) is not None:
-        job, future = item
-        attempt = partial(_attempt, job.device, future.result, recorder, (), job.retry_of)
-        try:
-            recorded.put((job, outcome_of(job.device, attempt)))
-        except BaseException as exc:  # not an error of this router's: the caller re-raises
-            recorded.put((job, exc))
-            return
 
 
 @dataclass(frozen=True)
@@ -181,13 +161,19 @@ class _Job:
     retry_of: _Retry | None
 
 
-def _fetch_jobs(
+def _fetch_from(
+    first: _Job,
+    *,
     jobs: queue.SimpleQueue[_Job | None],
     fetched: queue.SimpleQueue[tuple[_Job, Future[Fetched]] | None],
     known_hosts: KnownHosts,
 ) -> None:
-    """One fetch worker: takes jobs until None; logs in to the next while an export runs."""
-    held: tuple[_Job, ExportSession] | None = None
+    """Fetch ``first``, logging in to the next queued router while each export runs.
+
+    One login at most ahead (a dead router costs its connect timeout), never a wait: so
+    at most 2 x ``workers`` SSH sessions are open. A failed login or fetch goes to the
+    recording threads as a failed future, which tell it (or pass it on).
+    """
 
     def log_in(job: _Job) -> tuple[_Job, ExportSession] | None:
         session = export_session(job.device, known_hosts)
@@ -198,25 +184,20 @@ def _fetch_jobs(
             return None
         return job, session
 
+    held = log_in(first)
+
     def log_in_to_next() -> None:
-        """One login at most (a dead router costs its connect timeout), never a wait."""
         nonlocal held
         try:
             job = jobs.get_nowait()
         except queue.Empty:
             return
         if job is None:
-            jobs.put(None)  # a stop, for the loop below
+            jobs.put(None)  # a stop, for this worker's next take
             return
         held = log_in(job)
 
-    while True:
-        if held is None:
-            job = jobs.get()
-            if job is None:
-                return
-            held = log_in(job)
-            continue
+    while held is not None:
         (job, session), held = held, None
         result: Future[Fetched] = Future()
         try:

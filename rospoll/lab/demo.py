@@ -6,7 +6,7 @@ changes as alice (logged, over SSH) and bob (with logging off, so only the sched
 poll and ``/system history`` can credit him). Prints where the reports, the git history
 and the mails are, and stops after ``--seconds`` or on Ctrl-C.
 
-    python -m rospoll.demo [--seconds 60] [--folder demo-run]
+    python -m rospoll.lab.demo [--seconds 60] [--folder demo-run]
 """
 
 from __future__ import annotations

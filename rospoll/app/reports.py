@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from rospoll.app.change import Change
 from rospoll.config import unified_diff
 from rospoll.config.render import render_revert
 from rospoll.inventory import Device, Inventory
 from rospoll.notify import ChangeReport, MailSettings, Notifier
 from rospoll.notify.mail import send_message
-from rospoll.recorder import Change
 from rospoll.store import JournalEntry
 
 
@@ -64,6 +64,7 @@ def build_report(change: Change) -> ChangeReport:
         commit=entry.commit or "",
         counts=credit.counts(),
         recipients=device.settings.mail_to if device.settings.mail_enabled else (),
+        holds_secrets=show,
     )
 
 

@@ -1,18 +1,18 @@
 """Follower: one thread per router on ``/log print follow-only``, log lines → bursts.
 
-    follower = Follower(device, open_session=..., on_burst=handle, stop=stop_event)
+    follower = Follower(device, open_session=..., out=jobs, stop=stop_event)
     follower.start()
 
 The thread keeps one SSH session following the log. Config-change lines become
 :class:`~rospoll.attribution.logline.ChangeEvent` s; after the first one it waits for a
-quiet period (``debounce_s``, at most ``debounce_max_s`` after the first event) and hands
-the whole burst to ``on_burst``, which must only queue it (the app exports on a second,
-short-lived session in a worker), so the log keeps being read while the export runs.
-``on_first_event`` (optional, also only queues) hears of a burst's first event, so the
-app can open that export session during the quiet period instead of after it.
-On every (re)connect it hands over a *catch-up* burst too, so changes made while it was
-not following are found (and credited by history, else UNKNOWN). A lost session is
-reopened with exponential backoff (1 s up to 60 s, with jitter).
+quiet period (``debounce_s``, at most ``debounce_max_s`` after the first event,
+:class:`~rospoll.app.debounce.Debouncer`) and puts the whole :class:`Burst` on ``out``
+(the watcher's job queue: a worker exports on a second, short-lived session), so the log
+keeps being read while the export runs. A burst's first event also puts a
+:class:`BurstStarted`, so the export session can be opened during the quiet period.
+On every (re)connect it puts a *catch-up* burst too, so changes made while it was not
+following are found (and credited by history, else UNKNOWN). A lost session is reopened
+with exponential backoff (1 s up to 60 s, with jitter).
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
+from rospoll.app.debounce import Debouncer
 from rospoll.attribution.logline import ChangeEvent, LoginEvent, parse_log_line
 from rospoll.attribution.stream import LineAssembler
 from rospoll.device.session import RouterSession
@@ -60,6 +62,19 @@ class Burst:
 
 
 @dataclass(frozen=True)
+class BurstStarted:
+    """A burst's first event was read: its export follows after the quiet period."""
+
+    device: Device
+
+
+class BurstSink(Protocol):
+    """Where a follower puts what it found (a ``queue.SimpleQueue`` of the watcher's jobs)."""
+
+    def put(self, item: Burst | BurstStarted, /) -> None: ...
+
+
+@dataclass(frozen=True)
 class FollowStatus:
     """A snapshot for ``rospoll status``; times are wall-clock seconds."""
 
@@ -90,16 +105,14 @@ class Follower:
         device: Device,
         *,
         open_session: Callable[[Device], RouterSession],
-        on_burst: Callable[[Burst], None],
+        out: BurstSink,
         stop: threading.Event,
-        on_first_event: Callable[[Device], None] | None = None,
         backoff: Callable[[int], float] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.device = device
         self._open_session = open_session
-        self._on_burst = on_burst
-        self._on_first_event = on_first_event
+        self._out = out
         self._stop = stop
         self._backoff = backoff or backoff_delays()
         self._monotonic = monotonic
@@ -180,14 +193,15 @@ class Follower:
     def _read_loop(self, session: RouterSession) -> None:
         settings = self.device.settings
         assembler = LineAssembler(command=FOLLOW_COMMAND)
-        pending: list[ChangeEvent] = []
-        catch_up = True  # the first burst of every connection also catches up
-        first_at = last_at = last_data = self._monotonic()
+        burst: Debouncer[ChangeEvent] = Debouncer(
+            quiet_s=settings.debounce_s, max_s=settings.debounce_max_s, now=self._monotonic()
+        )
+        last_data = self._monotonic()
         while not self._stop.is_set():
             now = self._monotonic()
-            due = min(last_at + settings.debounce_s, first_at + settings.debounce_max_s)
             wait_s = IDLE_WAIT_S
-            if pending or catch_up:
+            due = burst.due_at()
+            if due is not None:
                 wait_s = min(wait_s, due - now)
             if assembler.has_pending:
                 wait_s = min(wait_s, last_data + FLUSH_AFTER_S - now)
@@ -201,17 +215,11 @@ class Follower:
                 lines = assembler.flush()
             for line in lines:
                 event = self._note(line)
-                if event is not None:
-                    if not pending and self._on_first_event is not None:
-                        self._on_first_event(self.device)  # must only queue, like on_burst
-                    if not pending and not catch_up:
-                        first_at = now
-                    pending.append(event)
-                    last_at = now
-            due = min(last_at + settings.debounce_s, first_at + settings.debounce_max_s)
-            if (pending or catch_up) and now >= due:
-                self._on_burst(Burst(self.device, tuple(pending), catch_up=catch_up))
-                pending, catch_up = [], False
+                if event is not None and burst.add(event, now):
+                    self._out.put(BurstStarted(self.device))
+            ended = burst.take(now)
+            if ended is not None:
+                self._out.put(Burst(self.device, *ended))
 
     def _note_boot(self, session: RouterSession) -> None:
         """A later boot time than at the last connection means the router rebooted."""
