@@ -79,16 +79,18 @@ def append_durably(path: Path, data: bytes) -> None:
 
 
 def make_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) if missing; a folder created here gets mode 0700.
+    """Create ``path`` (and parents) if missing; every folder created here gets mode 0700.
 
     An existing folder keeps its mode (the user may have chosen it). Raises ``StoreError``.
     """
     path = Path(path)
     if path.is_dir():
         return path
+    missing = [path, *(p for p in path.parents if not p.exists())]
     try:
-        path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-        set_mode(path, DIR_MODE)
+        for folder in reversed(missing):  # each folder made here is private, not only the last
+            folder.mkdir(exist_ok=True, mode=DIR_MODE)
+            set_mode(folder, DIR_MODE)
     except OSError as exc:
         raise StoreError(f"cannot create folder {path}: {exc.strerror or exc}") from exc
     return path

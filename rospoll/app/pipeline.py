@@ -45,10 +45,15 @@ from rospoll.notify import Notifier
 log = logging.getLogger(__name__)
 
 
-def read_version(text: str) -> Version:
-    """Validate, normalise and parse export text; raises ``ExportInvalidError``."""
+def read_version(text: str, like: Version | None = None) -> Version:
+    """Validate, normalise and parse export text; raises ``ExportInvalidError``.
+
+    ``like``: a version parsed before whose lines this one mostly shares (the new export
+    when reading the stored one): its checked lines are not checked again.
+    """
     normalised = validate_export(text)
-    return Version(normalised.text(), parse_normalised(normalised))
+    export = parse_normalised(normalised, like=like.export if like is not None else None)
+    return Version(normalised.text(), export)
 
 
 class Pipeline:
@@ -83,7 +88,7 @@ class Pipeline:
         new = read_version(fetched.export)  # 1
         history = parse_history(fetched.history)
         with recorder.storing(device):
-            old = recorder.current(device, read_version)  # 2
+            old = recorder.current(device, lambda text: read_version(text, like=new))  # 2
             if old is None:
                 recorder.store_baseline(device, new)
                 recorder.save_history(device, history)

@@ -4,7 +4,6 @@ Everything here writes crash-safely (temp + fsync + rename, or append + fsync) a
 ``rospoll.errors.StoreError`` when the disk or git says no.
 """
 
-from rospoll.files import atomic_write
 from rospoll.store.backups import Backups, CommitInfo
 from rospoll.store.journal import Journal, JournalEntry
 from rospoll.store.lock import DataLock
@@ -18,7 +17,6 @@ __all__ = [
     "Journal",
     "JournalEntry",
     "UserLog",
-    "atomic_write",
     "render_block",
     "safe_name",
 ]

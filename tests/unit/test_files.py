@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from rospoll.errors import StoreError
-from rospoll.files import make_private_dir
-from rospoll.store import atomic_write
+from rospoll.files import atomic_write, make_private_dir
 
 POSIX_MODES = pytest.mark.skipif(sys.platform == "win32", reason="no POSIX file modes")
 
@@ -84,3 +83,10 @@ def test_files_are_0600_and_new_folders_0700(tmp_path: Path) -> None:
     atomic_write(folder / "r.rsc", "x")
     assert (folder / "r.rsc").stat().st_mode & 0o777 == 0o600
     assert folder.stat().st_mode & 0o777 == 0o700
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes")
+def test_every_folder_make_private_dir_creates_is_private(tmp_path: Path) -> None:
+    make_private_dir(tmp_path / "reports" / "changes" / "deep")
+    for folder in ("reports", "reports/changes", "reports/changes/deep"):
+        assert (tmp_path / folder).stat().st_mode & 0o777 == 0o700, folder
