@@ -17,7 +17,6 @@ with exponential backoff (1 s up to 60 s, with jitter).
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import logging
 import random
@@ -54,11 +53,10 @@ class FollowState(enum.Enum):
 
 @dataclass(frozen=True)
 class Burst:
-    """Change events that ended in one quiet period; ``catch_up`` after a (re)connect."""
+    """Change events that ended in one quiet period (none for a connection's catch-up)."""
 
     device: Device
     events: tuple[ChangeEvent, ...]
-    catch_up: bool = False
 
 
 @dataclass(frozen=True)
@@ -186,8 +184,10 @@ class Follower:
             self._read_loop(session)
         finally:
             if self._stop.is_set():
-                with contextlib.suppress(RospollError):
+                try:
                     session.stop_follow()
+                except RospollError as exc:  # closing the session below ends the follow too
+                    log.debug("%s: stopping the follow failed: %s", self.device.name, exc)
             session.close()
 
     def _read_loop(self, session: RouterSession) -> None:
@@ -219,7 +219,7 @@ class Follower:
                     self._out.put(BurstStarted(self.device))
             ended = burst.take(now)
             if ended is not None:
-                self._out.put(Burst(self.device, *ended))
+                self._out.put(Burst(self.device, ended[0]))
 
     def _note_boot(self, session: RouterSession) -> None:
         """A later boot time than at the last connection means the router rebooted."""

@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"inventory written to {out}; Ctrl-C to stop", flush=True)
         while not stop.wait(0.5):
             pass
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C is how the lab is meant to stop
         pass
     finally:
         fleet.stop()
