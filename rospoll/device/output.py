@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from rospoll.terminal import strip_escapes
+
 if TYPE_CHECKING:
     from typing_extensions import Self
 
@@ -15,7 +17,6 @@ if TYPE_CHECKING:
     from rospoll.inventory import Device
 
 _PROMPT_LINE = re.compile(r"^\[[^\]\r\n]*@[^\]\r\n]*\]")
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[@-Z\\-_]")
 _VERSION = re.compile(r"^\s*version:\s*(\S+)", re.MULTILINE)
 _UPTIME = re.compile(r"^\s*uptime:\s*(\S+)", re.MULTILINE)
 _IDENTITY = re.compile(r"^\s*name:\s*(.*?)\s*$", re.MULTILINE)
@@ -69,12 +70,13 @@ class Session:
 def clean_output(text: str) -> str:
     """Drop what the terminal adds around a command's output.
 
-    Removes ANSI escapes, carriage returns, prompt/echo/repaint lines (RouterOS output
-    never starts a line with ``[user@identity]``), trailing spaces, and blank lines at
-    either end. Lines inside are kept as they are.
+    Removes terminal escape sequences (:func:`rospoll.terminal.strip_escapes`), carriage
+    returns, prompt/echo/repaint lines (RouterOS output never starts a line with
+    ``[user@identity]``), trailing spaces, and blank lines at either end. Lines inside are
+    kept as they are.
     """
     lines = []
-    for raw in _ANSI.sub("", text).replace("\r", "").split("\n"):
+    for raw in strip_escapes(text).replace("\r", "").split("\n"):
         line = raw.rstrip()
         if _PROMPT_LINE.match(line):
             continue

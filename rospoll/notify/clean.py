@@ -1,18 +1,20 @@
 """Cleaning text that came from a router before it is shown anywhere.
 
 HTML escaping is Jinja's job (autoescape); this module removes what escaping leaves alone:
-ANSI escape sequences, control and format characters (including bidi overrides that make text
-read differently than it is), lone surrogates, and unbounded lengths. Header text additionally
-becomes one line, so a newline in a user name can never start a new mail header.
+terminal escape sequences (:func:`rospoll.terminal.strip_escapes`), control and format
+characters (including bidi overrides that make text read differently than it is), lone
+surrogates, and unbounded lengths. Header text additionally becomes one line, so a newline in
+a user name can never start a new mail header.
 """
 
 from __future__ import annotations
 
 import re
 
+from rospoll.terminal import strip_escapes
+
 ELLIPSIS = "…"
 
-_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 # C0 except \t \n, DEL, C1, zero-width and bidi controls, line/paragraph separators,
 # invisible operators, BOM, interlinear annotation, lone surrogates.
 _CONTROL = re.compile(
@@ -32,7 +34,7 @@ def shorten(text: str, limit: int) -> str:
 def clean_block(text: str, limit: int = 200_000) -> str:
     """Multi-line text with escapes and controls removed; newlines and tabs kept, CRLF → LF."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", _ANSI.sub("", text))
+    text = _CONTROL.sub("", strip_escapes(text))
     if len(text) > limit:
         dropped = len(text) - limit
         text = text[:limit] + f"\n{ELLIPSIS} ({dropped} more characters not shown)"
@@ -41,7 +43,7 @@ def clean_block(text: str, limit: int = 200_000) -> str:
 
 def clean_line(text: str, limit: int = 200) -> str:
     """One line: escapes and controls removed, every run of whitespace one space, bounded."""
-    text = _CONTROL.sub(" ", _ANSI.sub("", text))
+    text = _CONTROL.sub(" ", strip_escapes(text))
     return shorten(_SPACES.sub(" ", text).strip(), limit)
 
 
