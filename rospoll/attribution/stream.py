@@ -4,11 +4,12 @@ The follower reads whatever the SSH channel has buffered: pieces of lines, sever
 terminal repaints. :class:`LineAssembler` turns those chunks into complete, cleaned log
 entries, one string each, and drops everything else:
 
-- ANSI escape sequences, NUL and other control characters (``\\t`` becomes a space);
+- terminal escape sequences (:func:`rospoll.terminal.strip_escapes`), NUL and other control
+  characters (``\\t`` becomes a space);
 - repaints: within one line, text before a ``\\r`` was overwritten on screen, so only the last
   non-blank ``\\r``-separated piece counts (this also removes a footer erased by ``\\r ESC[K``);
-- prompt, echo and repaint lines: those starting with ``[user@identity]``, containing
-  ``prompt_hint``, or containing the ``command`` text;
+- prompt, echo and repaint lines: those starting with ``[user@identity]`` or containing the
+  ``command`` text;
 - separator lines of ``=`` and spaces; the footers ``-- Ctrl-C to quit.`` (v6) and
   ``-- Ctrl-C to quit. Space prints separator. ...`` (v7) and other ``-- [...]`` status lines;
   bracketed notices such as ``[Safe mode released by another user]``; blank lines;
@@ -26,7 +27,7 @@ time gives the same entries as feeding everything at once. Physical lines longer
 ``max_line_chars`` are cut to that length (the rest up to the newline is discarded), so a
 hostile stream cannot grow memory without bound.
 
->>> a = LineAssembler(prompt_hint="[admin@MikroTik]")
+>>> a = LineAssembler(command="/log print follow-only")
 >>> a.feed(" 2026-10-02 17:35:45 system,info dns changed\\r\\n-- Ctrl-C to qu")
 []
 >>> a.feed("it.\\r\\x1b[K 2026-10-02 17:35:46 system,info dns changed\\r\\n")
@@ -41,13 +42,8 @@ import re
 from enum import Enum
 
 from rospoll.attribution.logline import ENTRY_START
+from rospoll.terminal import strip_escapes
 
-_ANSI = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, ESC[K, cursor moves, ESC[6n
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC, terminated or not
-    r"|\x1b[ -/]*[0-~]"  # two-character escapes: ESC c, ESC E, ESC 7
-    r"|\x1b"  # a lone ESC
-)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _PROMPT = re.compile(r"\s*\[[^\]\s@]+@[^\]]*\]")
 _NOTICE = re.compile(r"\s*\[[^\]]*\]\s*")
@@ -65,18 +61,15 @@ class _Kind(Enum):
 class LineAssembler:
     """Chunks of follow output in, complete cleaned log entries out (see module docstring).
 
-    ``prompt_hint`` is the router's prompt as the session saw it (``[admin@MikroTik] >``);
-    ``command`` the command typed to start following, so its echo can be dropped.
+    ``command`` is the command typed to start following, so its echo can be dropped.
     """
 
     def __init__(
         self,
-        prompt_hint: str | None = None,
-        command: str | None = None,
         *,
+        command: str | None = None,
         max_line_chars: int = DEFAULT_MAX_LINE_CHARS,
     ) -> None:
-        self._prompt_hint = (prompt_hint or "").strip()
         self._command = (command or "").strip()
         self._max = max(1, max_line_chars)
         self._parts: list[str] = []
@@ -140,7 +133,6 @@ class LineAssembler:
         if (
             not text.strip()
             or _PROMPT.match(text)
-            or (self._prompt_hint and self._prompt_hint in text)
             or (self._command and self._command in text)
             or _is_separator(text)
             or _FOOTER.match(text)
@@ -158,9 +150,9 @@ def _is_separator(text: str) -> bool:
 
 
 def clean_line(raw: str) -> str:
-    """What one physical line shows on screen: ANSI and control characters removed, only the
-    last non-blank ``\\r``-separated piece kept, trailing spaces removed."""
-    text = _ANSI.sub("", raw)
+    """What one physical line shows on screen: escape sequences and control characters removed,
+    only the last non-blank ``\\r``-separated piece kept, trailing spaces removed."""
+    text = strip_escapes(raw)
     text = _CONTROL.sub("", text.replace("\t", " "))
     if "\r" in text:
         pieces = [piece for piece in text.split("\r") if piece.strip()]

@@ -13,7 +13,6 @@ from rospoll.attribution.stream import LineAssembler, clean_line
 
 V6_COMMAND = '/log print follow-only where topics~"system"'
 V7_COMMAND = '/log/print follow-only where topics~"system"'
-PROMPT = "[admin@MikroTik] >"
 
 
 def _stream(name: str, logs_dir: Path) -> str:
@@ -25,8 +24,8 @@ def _expected(name: str, logs_dir: Path) -> list[str]:
     return (logs_dir / f"{name}.expected").read_text(encoding="utf-8").splitlines()
 
 
-def _run(text: str, cuts: list[int] | None = None, **kwargs: str | None) -> list[str]:
-    assembler = LineAssembler(**kwargs)  # type: ignore[arg-type]
+def _run(text: str, cuts: list[int] | None = None, *, command: str | None = None) -> list[str]:
+    assembler = LineAssembler(command=command)
     out: list[str] = []
     if cuts is None:
         out += assembler.feed(text)
@@ -38,8 +37,8 @@ def _run(text: str, cuts: list[int] | None = None, **kwargs: str | None) -> list
     return out + assembler.flush()
 
 
-def _bytewise(text: str, **kwargs: str | None) -> list[str]:
-    assembler = LineAssembler(**kwargs)  # type: ignore[arg-type]
+def _bytewise(text: str, *, command: str | None = None) -> list[str]:
+    assembler = LineAssembler(command=command)
     out: list[str] = []
     for char in text:
         out += assembler.feed(char)
@@ -54,17 +53,17 @@ def test_follow_output_gives_exactly_the_log_entries(
 ) -> None:
     text = _stream(name, logs_dir)
     expected = _expected(name, logs_dir)
-    assert _run(text, prompt_hint=PROMPT, command=command) == expected
-    assert _bytewise(text, prompt_hint=PROMPT, command=command) == expected
+    assert _run(text, command=command) == expected
+    assert _bytewise(text, command=command) == expected
 
 
 @pytest.mark.parametrize("name", ["follow_v6_649", "follow_v7"])
-def test_prompt_pattern_alone_drops_echo_without_hints(name: str, logs_dir: Path) -> None:
+def test_prompt_pattern_alone_drops_echo_without_the_command(name: str, logs_dir: Path) -> None:
     assert _bytewise(_stream(name, logs_dir)) == _expected(name, logs_dir)
 
 
 def test_v7_follow_entries_parse_to_events(logs_dir: Path) -> None:
-    entries = _run(_stream("follow_v7", logs_dir), prompt_hint=PROMPT, command=V7_COMMAND)
+    entries = _run(_stream("follow_v7", logs_dir), command=V7_COMMAND)
     events = [parse_log_line(entry) for entry in entries]
     device = events[2]
     assert isinstance(device, ChangeEvent)
@@ -214,6 +213,6 @@ def test_random_chunking_gives_the_same_entries(parts: list[str], cuts: list[int
 @given(st.text(), st.lists(st.integers(min_value=0, max_value=500)))
 def test_arbitrary_text_never_raises_and_chunking_is_irrelevant(text: str, cuts: list[int]) -> None:
     cuts = [cut % (len(text) + 1) for cut in cuts]
-    whole = _run(text, prompt_hint=PROMPT, command=V6_COMMAND)
-    assert _run(text, cuts, prompt_hint=PROMPT, command=V6_COMMAND) == whole
+    whole = _run(text, command=V6_COMMAND)
+    assert _run(text, cuts, command=V6_COMMAND) == whole
     assert all(entry == entry.strip() and entry and "\n" not in entry for entry in whole)
