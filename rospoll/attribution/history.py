@@ -27,7 +27,10 @@ In ``print detail`` an entry starts with an index or flag letters (or repeats a 
 entry already began a line with); wrapped lines are joined with a space. ``redo=``/``undo=``
 values may be unquoted and contain spaces and ``key=value`` text of their own, so top-level
 keys are taken as the first ``redo=``/``undo=`` and the last well-formed ``action=``,
-``by=``, ``policy=``, ``time=`` outside quotes. Quoted values are decoded (``\\"``, ``\\\\``).
+``by=``, ``policy=``, ``time=`` outside quotes. Values are decoded by
+:func:`rospoll.config.unquote` (``by="\\D0\\90\\D0\\BD\\D1\\8F"`` is ``Аня``), except that a
+bare ``redo``/``undo`` command is kept as printed: its own arguments are decoded when it is
+parsed. In tables the ACTION and BY cells are decoded the same way.
 
 >>> [e.action for e in parse_history("  ACTION  BY  POLICY\\nU dns changed  admin  write")]
 ['dns changed']
@@ -45,6 +48,7 @@ from dataclasses import dataclass
 from rospoll.attribution.logline import TIME_PATTERN
 from rospoll.attribution.objects import unquote_value
 from rospoll.attribution.stream import clean_line
+from rospoll.config import decode_value, unquote
 
 _HEADER = re.compile(r"\s*(?:#\s+)?ACTION\s+BY(?:\s|$)")
 _PROMPT = re.compile(r"\s*\[[^\]\s@]+@[^\]]*\]")
@@ -109,8 +113,8 @@ def _parse_table(header: str, rows: list[str]) -> list[HistoryEntry]:
         entries.append(cells)
     return [
         HistoryEntry(
-            action=cells.get("ACTION", ""),
-            by=cells.get("BY", ""),
+            action=decode_value(cells.get("ACTION", "")),
+            by=decode_value(cells.get("BY", "")),
             policy=cells.get("POLICY", ""),
             time_text=cells.get("TIME", ""),
             redo="",
@@ -191,7 +195,8 @@ def _entry_from_detail(flags: str, text: str) -> HistoryEntry:
     values: dict[str, str] = {}
     for number, (key, position) in enumerate(order):
         end = order[number + 1][1] if number + 1 < len(order) else len(text)
-        values[key] = unquote_value(text[position + len(key) + 1 : end].strip())
+        raw = text[position + len(key) + 1 : end].strip()
+        values[key] = unquote_value(raw) if key in ("redo", "undo") else unquote(raw)
     return HistoryEntry(
         action=values.get("action", ""),
         by=values.get("by", ""),

@@ -21,6 +21,10 @@ Decisions:
   the user is the token after the last `` by `` (not the last token of the line).
 - A logging-rule prefix (``prefix=core1`` gives ``core1: <message>``) is skipped when the
   message does not parse without it.
+- User names are decoded like export values (:func:`rospoll.config.decode_value`): a name
+  printed as ``\\D0\\90\\D0\\BD\\D1\\8F`` is ``Аня``, so it matches the history's and the
+  export's spelling. Object words and the command are kept as printed (the command's
+  arguments are decoded when it is parsed).
 - ``via`` is normalised: ``tcp-msg(winbox)`` and ``winbox-3.42/tcp-msg(winbox)`` -> ``winbox``,
   ``ssh``, ``api``, ``rest-api``, ``scheduler``...; ``""`` for v6 changes. For
   ``scheduler:<name>`` the ``user`` is the scheduler entry's name.
@@ -41,6 +45,7 @@ from typing import TypeAlias
 
 from rospoll.attribution.object_table import SPECIAL_PHRASES
 from rospoll.attribution.objects import parse_command, sections_for_object
+from rospoll.config import decode_value
 
 TIME_PATTERN = r"(?:[A-Za-z0-9]+(?:[/-][A-Za-z0-9]+){1,2} )?\d{1,2}:\d{2}:\d{2}(?:\.\d+)?"
 """Regex source for the ``/log print`` time column (all known forms)."""
@@ -200,7 +205,7 @@ def _parse_login(message: str, context: _Context) -> LoginEvent | None:
     match = _LOGIN.fullmatch(message)
     if match:
         return LoginEvent(
-            match.group("user"),
+            decode_value(match.group("user")),
             match.group("address") or "",
             match.group("via"),
             match.group("dir") == "in",
@@ -210,7 +215,7 @@ def _parse_login(message: str, context: _Context) -> LoginEvent | None:
     match = _FAILURE_FROM.fullmatch(message) or _FAILURE.fullmatch(message)
     if match:
         return LoginEvent(
-            match.group("user"),
+            decode_value(match.group("user")),
             match.group("address") or "",
             match.group("via"),
             False,
@@ -267,19 +272,19 @@ def split_actor(actor: str) -> tuple[str, str, str]:
     ``ssh:-2@172.31.88.5/action:0`` -> ``("-2", "ssh", "172.31.88.5")``;
     ``scheduler:add-nas-dns`` -> ``("add-nas-dns", "scheduler", "")``;
     ``admin`` (v6) -> ``("admin", "", "")``. The address split is at the last ``@`` and only
-    when an IPv4/IPv6/MAC address follows.
+    when an IPv4/IPv6/MAC address follows. The user is decoded (``\\D0\\90`` is ``А``).
     """
     match = _CHANNEL.fullmatch(actor)
     if match is None:
-        return actor, "", ""
+        return decode_value(actor), "", ""
     who = match["who"]
     via = _normalise_channel(match["channel"])
     at = who.rfind("@")
     if at >= 0:
         address = _address_or_empty(who[at + 1 :])
         if address:
-            return who[:at], via, address
-    return who, via, ""
+            return decode_value(who[:at]), via, address
+    return decode_value(who), via, ""
 
 
 def _normalise_channel(channel: str) -> str:

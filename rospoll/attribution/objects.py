@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 
 from rospoll.attribution.object_table import OBJECT_SECTIONS
+from rospoll.config import unquote
 
 _TABLE: dict[str, tuple[str, ...]] = dict(OBJECT_SECTIONS)
 _KEYS_LONGEST_FIRST: tuple[str, ...] = tuple(sorted(_TABLE, key=len, reverse=True))
@@ -56,16 +57,6 @@ _ITEM_ID = re.compile(r"\*[0-9A-Fa-f]+")
 _ADD_PREFIX = re.compile(r"\s*(\*[0-9A-Fa-f]+)\s*=\s*")
 _ARG = re.compile(r"([A-Za-z0-9_.!-][A-Za-z0-9_.-]*)=(.*)", re.DOTALL)
 _SPACES = re.compile(r"\s+")
-_SIMPLE_ESCAPES = {
-    "n": "\n",
-    "r": "\r",
-    "t": "\t",
-    "a": "\a",
-    "b": "\b",
-    "f": "\f",
-    "v": "\v",
-    "_": " ",
-}
 _OPENERS = {"[": "]", "(": ")", "{": "}"}
 _CLOSERS = frozenset(_OPENERS.values())
 
@@ -101,7 +92,8 @@ class CommandRef:
     ``section`` is the menu path in export spelling (``/ip firewall filter``), ``""`` when the
     command names none; ``verb`` is the command word (``add``, ``set``...), ``""`` if none was
     recognised; ``selector`` holds the positional words that pick items (``*5``, ``ether3``,
-    ``[ find ]``), space-joined; ``args`` the ``key=value`` pairs in order, values unquoted;
+    ``[ find ]``), space-joined; ``args`` the ``key=value`` pairs in order, values decoded as
+    :func:`rospoll.config.unquote` reads them (``comment="\\D0\\9E"`` gives ``О``);
     ``item_id`` the ``*N`` id an ``add`` created (``*3 = /ip ...``) or a ``*N`` selector;
     ``text`` the command as given.
     """
@@ -184,7 +176,7 @@ def _parse_one(text: str, current_section: str) -> CommandRef:
     for word in words[index:]:
         arg = _ARG.fullmatch(word)
         if arg and not word.startswith(("[", "(", "{", '"')):
-            args.append((arg.group(1), unquote_value(arg.group(2))))
+            args.append((arg.group(1), unquote(arg.group(2))))
         else:
             selector_words.append(word)
     selector = " ".join(selector_words)
@@ -233,31 +225,12 @@ def split_outside(text: str, sep: str | None) -> list[str]:
 
 
 def unquote_value(value: str) -> str:
-    """Decode a RouterOS value: ``"a \\"b\\""`` -> ``a "b"``; unquoted values are returned as is.
+    r"""A quoted value decoded (``"a \"b\""`` -> ``a "b"``, ``"\D0\9E"`` -> ``О``); a bare
+    value is returned as printed.
 
-    Escapes: ``\\"``, ``\\\\``, ``\\$``, ``\\?``, ``\\n``, ``\\r``, ``\\t``, ``\\_`` (space),
-    ``\\a``, ``\\b``, ``\\f``, ``\\v`` and two upper-case hex digits (``\\4A``).
-    Unknown escapes keep the character; text after the closing quote is appended unchanged.
+    For the values of ``/system history print detail``: a bare ``redo=``/``undo=`` value is
+    command text whose own quoted arguments are decoded when :func:`parse_command` reads
+    it, so decoding it here would decode them twice. The decoding itself is
+    :func:`rospoll.config.unquote`, the product's one RouterOS unquoter.
     """
-    if not value.startswith('"'):
-        return value
-    out: list[str] = []
-    index = 1
-    end = len(value)
-    while index < end:
-        char = value[index]
-        if char == '"':
-            return "".join(out) + value[index + 1 :]
-        if char == "\\" and index + 1 < end:
-            nxt = value[index + 1]
-            hex_pair = value[index + 1 : index + 3]
-            if len(hex_pair) == 2 and all(c in "0123456789ABCDEF" for c in hex_pair):
-                out.append(chr(int(hex_pair, 16)))
-                index += 3
-                continue
-            out.append(_SIMPLE_ESCAPES.get(nxt, nxt))
-            index += 2
-            continue
-        out.append(char)
-        index += 1
-    return "".join(out)
+    return unquote(value) if value.startswith('"') else value
