@@ -120,11 +120,6 @@ class ChangeEvent:
     actor: str = ""
 
     @property
-    def is_system(self) -> bool:
-        """True for changes made by RouterOS itself (no `` by ``)."""
-        return self.via == "system"
-
-    @property
     def sections(self) -> tuple[str, ...]:
         """Candidate section paths: from the command if any, else from the object words."""
         found: list[str] = []

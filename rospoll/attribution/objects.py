@@ -105,13 +105,6 @@ class CommandRef:
     item_id: str = ""
     text: str = ""
 
-    def get(self, key: str, default: str = "") -> str:
-        """The value of argument ``key`` (last one wins), else ``default``."""
-        for name, value in reversed(self.args):
-            if name == key:
-                return value
-        return default
-
 
 def parse_command(text: str) -> tuple[CommandRef, ...]:
     """Split RouterOS command text into :class:`CommandRef` records, one per command.

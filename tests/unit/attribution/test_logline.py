@@ -195,7 +195,6 @@ def test_actor_forms(actor: str, expected: tuple[str, str, str]) -> None:
 def test_system_change_without_by_has_empty_user_and_via_system() -> None:
     event = _change("00:54:10 system,info dns changed")
     assert (event.object, event.verb, event.user, event.via) == ("dns", "changed", "", "system")
-    assert event.is_system
     assert event.sections == ("/ip dns",)
 
 
