@@ -44,6 +44,8 @@ def split_line(line: str) -> tuple[str | None, str]:
 def _check_path(path: str) -> None:
     if "=" in path or '"' in path or "[" in path:
         raise ExportInvalidError("section path with arguments but no command")
+    if "\\" in path:  # a path ending in one renders as a '\' continuation of the next line
+        raise ExportInvalidError("backslash in section path")
 
 
 _keys = partial(map, itemgetter(1))  # Item.key of each item, in C

@@ -6,7 +6,7 @@ Run with the active profile: "ci" (300 examples) by default, "fuzz" via ``make f
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from rospoll.config import (
@@ -55,6 +55,8 @@ def test_any_text_only_raises_the_typed_error(text: str) -> None:
 @pytest.mark.fuzz
 @pytest.mark.timeout(3600)  # the "fuzz" profile runs 10,000 examples
 @given(EXPORTISH)
+@example("/ip address\\ add ")  # regression: the path rendered as a continuation line
+@example("/ip address\\ set /ip address")
 def test_export_like_text_only_raises_the_typed_error(text: str) -> None:
     must_not_crash(HEADER + text)
     must_not_crash(HEADER + "/ip firewall filter\n" + text)

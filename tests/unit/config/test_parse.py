@@ -90,6 +90,8 @@ def test_transient_comments_are_dropped_and_configurable() -> None:
         (V7 + "/ip firewall filter\nadd chain=input\n:delay 1s\n", "script command"),
         (V7 + "add chain=input\n", "before any section"),
         (V7 + "/ip address\nhello world\n", "unknown command"),
+        (V7 + "/ip address\\ add\n", "backslash in section path"),  # rendered "/ip address\\"
+        (V7 + "/ip address\\ set /ip address\n", "backslash in section path"),
     ],
 )
 def test_invalid_exports_are_rejected_with_a_reason(text: str, reason: str) -> None:
