@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import logging
 import os
-import stat
 import sys
 import threading
 import time
@@ -55,8 +54,14 @@ from dulwich.refs import HEADREF, Ref
 from dulwich.repo import Repo
 
 from rospoll.errors import StoreError
-from rospoll.files import DIR_MODE, FILE_MODE, atomic_write, make_private_dir
+from rospoll.files import FILE_MODE, atomic_write, make_private_dir
 from rospoll.store.names import ident_name, safe_name
+from rospoll.store.private_repo import (
+    chmod_private,
+    make_objects_private,
+    make_ref_private,
+    make_repo_private,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +73,6 @@ _COMMIT_LOCK_NAME = "rospoll-commit.lock"
 _COMMIT_LOCK_TIMEOUT_S = 120.0
 _CAS_ATTEMPTS = 5
 _STALE_GIT_LOCK_S = 5.0  # a ref or index update holds its lock for milliseconds
-_OBJECT_MODE = 0o400  # git objects are read-only; private like everything else here
 _HAS_MODES = sys.platform != "win32"
 _THREAD_LOCKS: dict[str, threading.Lock] = {}
 _THREAD_LOCKS_GUARD = threading.Lock()
@@ -108,7 +112,7 @@ class Backups:
         self._repo = self._open_or_init(self.root)
         self._git_dir = Path(self._repo.controldir())
         if _HAS_MODES:
-            _make_repo_private(self.root, self._git_dir)
+            make_repo_private(self.root, self._git_dir, FILE_SUFFIX)
         # Loose objects are written temp + rename; fsync them too, so a power cut after the
         # ref moved cannot leave the ref pointing at an empty object file.
         self._repo.object_store.fsync_object_files = True
@@ -287,7 +291,7 @@ class Backups:
             for obj in (blob, tree, commit):
                 store.add_object(obj)
             if _HAS_MODES:
-                self._make_objects_private((blob.id, tree.id, commit.id))
+                make_objects_private(self._git_dir, (blob.id, tree.id, commit.id))
             reflog = b"commit: " + message.split(b"\n", 1)[0][:200]
             if head is None:
                 moved = self._repo.refs.add_if_new(
@@ -310,7 +314,7 @@ class Backups:
                 )
             if moved:
                 if _HAS_MODES:
-                    self._make_ref_private(branch)
+                    make_ref_private(self._git_dir, branch)
                 return commit.id
             log.info("backups %s: %s moved under us; rebuilding the commit", self.root, branch)
         raise StoreError(f"backups {self.root}: branch kept moving; gave up after retries")
@@ -327,61 +331,9 @@ class Backups:
             index[name.encode()] = index_entry_from_stat(st, blob_id, mode=_FILE_MODE_GIT)
             index.write()
             if _HAS_MODES:
-                _chmod(self._git_dir / "index", FILE_MODE)  # rewritten 0644 each time
+                chmod_private(self._git_dir / "index", FILE_MODE)  # rewritten 0644 each time
         except Exception as exc:  # dulwich raises several unrelated types (FileLocked, ...)
             log.warning("backups %s: index not refreshed for %s: %s", self.root, name, exc)
-
-    def _make_objects_private(self, objects: tuple[ObjectID, ...]) -> None:
-        """Loose objects and their fan-out folders, which dulwich writes 0444 and 0755."""
-        for object_id in objects:
-            hex_id = object_id.decode("ascii")
-            _chmod(self._git_dir / "objects" / hex_id[:2], DIR_MODE)
-            _chmod(self._git_dir / "objects" / hex_id[:2] / hex_id[2:], _OBJECT_MODE)
-
-    def _make_ref_private(self, branch: Ref) -> None:
-        """The branch ref and its reflog (and the reflog's folders), rewritten 0644 each time."""
-        ref = Path(branch.decode("utf-8", "surrogateescape"))
-        _chmod(self._git_dir / ref, FILE_MODE)
-        for parent in ref.parents:  # refs/heads/x: logs/refs/heads, logs/refs, logs
-            _chmod(self._git_dir / "logs" / parent, DIR_MODE)
-        _chmod(self._git_dir / "logs" / ref, FILE_MODE)
-
-
-def _make_repo_private(root: Path, git_dir: Path) -> None:
-    """Folders 0700, files without group and other bits, unless ``.git/`` already is 0700.
-
-    A path that cannot be changed (owned by another user, say) is logged, not raised: the
-    backups still work, and ``.git/`` itself, changed last, keeps the rest unreadable.
-    """
-    try:
-        if stat.S_IMODE(git_dir.stat().st_mode) == DIR_MODE:
-            return
-    except OSError as exc:
-        raise StoreError(f"cannot open backups repository {root}: {exc}") from exc
-    log.info("backups %s: making the repository private (folders 0700, files 0600)", root)
-    for folder, dirs, files in os.walk(git_dir):
-        for name in dirs:
-            _chmod(Path(folder, name), DIR_MODE)
-        for name in files:
-            path = Path(folder, name)
-            try:
-                mode = stat.S_IMODE(path.lstat().st_mode)
-            except OSError as exc:
-                log.warning("backups %s: cannot read the mode of %s: %s", root, path, exc)
-                continue
-            _chmod(path, mode & 0o700)
-    for path in root.glob(f"*{FILE_SUFFIX}"):
-        _chmod(path, FILE_MODE)
-    _chmod(git_dir, DIR_MODE)
-
-
-def _chmod(path: Path, mode: int) -> None:
-    try:
-        path.chmod(mode)
-    except FileNotFoundError:
-        pass  # not written by this dulwich version (a reflog, say): nothing to protect
-    except OSError as exc:
-        log.warning("backups: cannot make %s private (mode %o): %s", path, mode, exc)
 
 
 def _older(path: Path, cutoff: float) -> bool:
