@@ -8,7 +8,8 @@ Per item change, in this order:
 
 1. **log**: a change event of the burst whose section (from the v7 command, else the object
    words) covers the item's section; among several, the one whose command names the
-   item's verb and argument values best, then the latest;
+   item's verb and argument values best (values the change set count double, values the
+   item does not hold count against), then the latest;
 2. **history**: a new ``/system history`` entry, matched the same way by its action words
    and ``redo`` command;
 3. **inferred**: in a burst with events but no match, the most likely event's user (the
@@ -100,15 +101,30 @@ class _Claim:
         return any(section_matches(candidate, section) for candidate in self.sections)
 
     def score(self, change: ItemChange) -> int:
-        """How well the claim names this change: verb and argument values that agree."""
-        score = 1 if self.verb in _VERB_OF_KIND.get(change.kind, ()) else 0
-        args = change.new_args or change.old_args or {}
+        """How well the claim names this change: verbs and argument values that agree.
+
+        An argument of the command counts 3 when the item holds that value, 6 when it is
+        a value the change set, and -3 when the item holds another value (the command
+        was about another item: Winbox logs every property of the one it saved, and most
+        of them equal its neighbours'). Arguments the item does not have count nothing.
+        """
+        verbs = _VERB_OF_KIND.get(change.kind, ())
+        score = 1 if self.verb in verbs else 0
+        held = (change.old_args if change.new_args is None else change.new_args) or {}
+        set_now = {arg.name: arg.new for arg in change.args if arg.new is not None}
         for ref in self.refs:
             if ref.section and not section_matches(ref.section, change.section):
                 continue
-            if ref.verb in _VERB_OF_KIND.get(change.kind, ()):
+            if ref.verb in verbs:
                 score += 2
-            score += 3 * sum(1 for key, value in ref.args if args.get(key) == value)
+            for key, value in ref.args:
+                have = held.get(key)
+                if have is None:
+                    continue
+                if have != value:
+                    score -= 3
+                else:
+                    score += 6 if set_now.get(key) == value else 3
         return score
 
 
