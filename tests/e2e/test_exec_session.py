@@ -8,11 +8,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncssh
 import pytest
 
 from rospoll.config import normalise_export, validate_export
 from rospoll.device.exec_session import HISTORY_COMMAND, ExecSession
-from rospoll.device.hostkeys import KnownHosts
+from rospoll.device.hostkeys import KnownHosts, fingerprint
 from rospoll.device.session import RouterSession
 from rospoll.errors import AuthError, CommandTimeout, ConnectError
 from rospoll.inventory import Device, load_inventory
@@ -138,12 +139,35 @@ def test_close_from_another_thread_cuts_a_running_export(router: LabRouter, tmp_
     assert not session.is_alive()
 
 
-def test_a_failed_export_ends_the_line_and_is_all_export(
-    router: LabRouter, tmp_path: Path
-) -> None:
+def test_a_failed_export_ends_the_line_and_is_all_export(router: LabRouter, tmp_path: Path) -> None:
     """RouterOS stops a ';' line at an error: no marker, so the validator sees the error."""
     with ExecSession(_device(router, tmp_path), known_hosts=KnownHosts(tmp_path / "kh")) as s:
         router.fail_next_export("error")
         export, history = s.start_export(then_history=True).export_and_history()
         assert export.startswith("failure:") and history == ""
         assert "Flags:" in s.run(HISTORY_COMMAND)
+
+
+@pytest.mark.parametrize("rsa_first", [True, False])
+def test_a_router_pinned_with_two_key_types_logs_in_with_either(
+    tmp_path: Path, rsa_first: bool
+) -> None:
+    """ssh-keyscan writes one line per key type; the router offers the one it has."""
+    host_key = asyncssh.generate_private_key("ssh-ed25519")
+    router = LabRouter(name="r1", version="7.16", users=USERS, host_key=host_key)
+    fleet = LabFleet(routers=[router])
+    fleet.start()
+    try:
+        name = f"[127.0.0.1]:{router.port}"
+        other_rsa = asyncssh.generate_private_key("ssh-rsa", key_size=2048)
+        lines = [f"{name} {key.export_public_key().decode()}" for key in (other_rsa, host_key)]
+        path = tmp_path / "known_hosts"
+        path.write_text("".join(lines if rsa_first else lines[::-1]))
+        pins = KnownHosts(path)
+        with ExecSession(_device(router, tmp_path), known_hosts=pins) as s:
+            assert s.identity == "r1"
+    finally:
+        fleet.stop()
+    assert [fingerprint(key) for key in KnownHosts(path).keys(name)][rsa_first] == (
+        router.host_key_fingerprint
+    )
