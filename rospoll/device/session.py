@@ -184,7 +184,7 @@ class RouterSession(Session):
         try:
             channel.settimeout(wait_s)
             data = channel.recv(_READ_BYTES)
-        except TimeoutError:
+        except TimeoutError:  # nothing arrived within wait_s: a quiet router, not an error
             return ""
         except (OSError, EOFError, paramiko.SSHException) as exc:
             raise ConnectError(self.device.name, f"session lost: {exc}") from exc
