@@ -98,7 +98,7 @@ def _accept(device: Device, pins: KnownHosts) -> tuple[int, bool]:
     from rospoll.errors import DeviceError
 
     name = host_id(device.host, device.port)
-    old = pins.get(name)
+    old = pins.keys(name)  # every key type pinned for it
     pins.forget(name)
     session = ExecSession(device, known_hosts=pins)
     error: DeviceError | None = None
@@ -110,11 +110,11 @@ def _accept(device: Device, pins: KnownHosts) -> tuple[int, bool]:
         session.close()
     new = pins.get(name)
     if new is None:
-        if old is not None:
-            pins.pin(name, old)
+        if old:
+            pins.restore(name, old)
         print(f"rospoll: {device.name}: no key pinned, old pin kept: {error}", file=sys.stderr)
         return 1, False
-    was = fingerprint(old) if old is not None else "nothing"
+    was = ", ".join(fingerprint(key) for key in old) or "nothing"
     print(f"{device.name}: pinned {fingerprint(new)} (was {was})")
     if error is not None:
         print(f"rospoll: {device.name}: key pinned, but: {error.message}", file=sys.stderr)

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from rospoll.config.meta import ExportMeta
+from rospoll.terminal import strip_escapes
 
 # Status annotations RouterOS prints inside exports that change without a config change
 # (routeros.md §2.5); regular expressions matched against the text after "#".
@@ -33,7 +34,6 @@ _META_FIELDS = {
     "software id": "software_id", "system id": "system_id", "model": "model",
     "serial number": "serial",
 }  # fmt: skip
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
 _TRAILING = re.compile(r"[ \t]+(?=\n|\Z)")
 _CONTINUATION = re.compile(r"(?<!\\)((?:\\\\)*)\\\n[ \t]*")  # the rule; _BACKSLASHES is used
 # A run of backslashes before a line end: an odd run ends in a continuation (drop its
@@ -93,8 +93,7 @@ def clean_text(text: str) -> str:
     """LF line ends, no ANSI escapes, no trailing whitespace; continuations not joined."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "\x1b" in text:
-        text = _ANSI.sub("", text)
+    text = strip_escapes(text)
     if " \n" in text or ("\t" in text and "\t\n" in text) or text[-1:] in (" ", "\t"):
         text = _TRAILING.sub("", text)
     return text
